@@ -148,40 +148,42 @@ def _describe(node: Value) -> str:
     return f"{node.data!r}{label}"
 
 
-def _make_moded(cls: type, data: float, inputs: tuple) -> Value:
+def _make_moded(cls: type, data: float, x: Any, y: Any) -> Value:
     """_make when some thread has a mode on: honour this thread's no_grad / anomaly."""
     if getattr(_tls, "no_grad_depth", 0):
         return _leaf(Value, data)
     sites = getattr(_tls, "anomaly", None)
-    if sites is not None:
-        site = _user_site()
-        if not _isfinite(data):
-            args = ", ".join(_describe(v) for v in inputs)
-            raise AnomalyError(
-                f"op '{cls.name}' produced {data!r} from inputs ({args}) at {site}")
-        node = _make_fast(cls, data, inputs)
-        sites[node] = site
-        return node
-    return _make_fast(cls, data, inputs)
+    if sites is None:
+        return _make_fast(cls, data, x, y)
+    site = _user_site()
+    if not _isfinite(data):
+        args = ", ".join(_describe(v) for v in _unpack(x, y))
+        raise AnomalyError(f"op '{cls.name}' produced {data!r} from inputs ({args}) at {site}")
+    node = _make_fast(cls, data, x, y)
+    sites[node] = site
+    return node
 
 
-def _make_fast(cls: type, data: float, inputs: tuple) -> Value:
+def _make_fast(cls: type, data: float, x: Any, y: Any) -> Value:
     node = _new(cls)
     node.data = data
     node.grad = 0.0
-    node.inputs = inputs
+    node._x = x
+    node._y = y
     node.label = ""
     return node
 
 
-def _make(cls: type, data: float, inputs: tuple) -> Value:
-    """A new op node of class ``cls`` (or a plain leaf under no_grad)."""
+def _make(cls: type, data: float, x: Any, y: Any = None) -> Value:
+    """A new op node of class ``cls`` over inputs ``x`` (and ``y``), or a plain leaf under
+    no_grad. Kept apart from _make_fast only so the common case is one test and no call."""
     if _modes_in_use:
-        return _make_moded(cls, data, inputs)
+        return _make_moded(cls, data, x, y)
     node = _new(cls)
     node.data = data
     node.grad = 0.0
-    node.inputs = inputs
+    node._x = x
+    node._y = y
     node.label = ""
     return node
 
@@ -190,9 +192,33 @@ def _leaf(cls: type, data: float) -> Value:
     node = _new(cls)
     node.data = data
     node.grad = 0.0
-    node.inputs = ()
+    node._x = None
+    node._y = None
     node.label = ""
     return node
+
+
+class _Terms:
+    """Marks a node whose ``_x`` holds a tuple of any number of inputs (Sum)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<n-ary>"
+
+
+_NARY = _Terms()
+
+
+def _unpack(x: Any, y: Any) -> tuple:
+    """The inputs tuple from the two input slots: () leaf, (x,), (x, y), or n-ary terms."""
+    if x is None:
+        return ()
+    if y is None:
+        return (x,)
+    if y is _NARY:
+        return x
+    return (x, y)
 
 
 # ---------------------------------------------------------------------------------------
@@ -237,7 +263,10 @@ class Value:
     ``label`` a name for diagrams and messages.
     """
 
-    __slots__ = ("data", "grad", "inputs", "label")
+    # Inputs live in two slots, not a tuple: one object per node instead of two halves
+    # the garbage collector's work. _x is None for a leaf, _y None for a one-input op;
+    # Sum keeps its terms tuple in _x and _NARY in _y. ``inputs`` puts them together.
+    __slots__ = ("data", "grad", "_x", "_y", "label")
     op = ""
     name = "leaf"
 
@@ -248,8 +277,14 @@ class Value:
             raise TypeError(f"label must be a str, got {type(label).__name__} {label!r}")
         self.data = _to_float(data, "Value()")
         self.grad = 0.0
-        self.inputs: tuple[Value, ...] = ()
+        self._x = None
+        self._y = None
         self.label = label
+
+    @property
+    def inputs(self) -> tuple[Value, ...]:
+        """The Values this one was computed from, in order (``()`` for a leaf)."""
+        return _unpack(self._x, self._y)
 
     # --- upstream micrograd compatibility: its draw_dot reads _prev and _op ---
     @property
@@ -285,7 +320,7 @@ class Value:
         """``x + y`` (:class:`Add`): d/dx = 1, d/dy = 1."""
         if not isinstance(other, Value):
             other = _lift(other, "+")
-        return _make(Add, self.data + other.data, (self, other))
+        return _make(Add, self.data + other.data, self, other)
 
     def __radd__(self, other: float) -> Value:
         """``c + x`` for a number c (:class:`Add` with a :class:`Constant` first)."""
@@ -295,7 +330,7 @@ class Value:
         """``x - y`` (:class:`Sub`): d/dx = 1, d/dy = -1."""
         if not isinstance(other, Value):
             other = _lift(other, "-")
-        return _make(Sub, self.data - other.data, (self, other))
+        return _make(Sub, self.data - other.data, self, other)
 
     def __rsub__(self, other: float) -> Value:
         """``c - x`` for a number c."""
@@ -305,7 +340,7 @@ class Value:
         """``x * y`` (:class:`Mul`): d/dx = y, d/dy = x."""
         if not isinstance(other, Value):
             other = _lift(other, "*")
-        return _make(Mul, self.data * other.data, (self, other))
+        return _make(Mul, self.data * other.data, self, other)
 
     def __rmul__(self, other: float) -> Value:
         """``c * x`` for a number c."""
@@ -318,7 +353,7 @@ class Value:
         if other.data == 0.0:
             raise ZeroDivisionError(
                 f"division by zero in '/': {self.data!r} / {other.data!r}{_where(other)}")
-        return _make(Div, self.data / other.data, (self, other))
+        return _make(Div, self.data / other.data, self, other)
 
     def __rtruediv__(self, other: float) -> Value:
         """``c / x`` for a number c."""
@@ -326,7 +361,7 @@ class Value:
 
     def __neg__(self) -> Value:
         """``-x`` (:class:`Neg`): d/dx = -1."""
-        return _make(Neg, -self.data, (self,))
+        return _make(Neg, -self.data, self)
 
     def __pos__(self) -> Value:
         return self
@@ -348,8 +383,8 @@ class Value:
             data = x ** n
         except OverflowError:
             raise OverflowError(f"'**' overflows: {x!r} ** {n!r}{_where(self)}") from None
-        node = _make(PowConst, data, (self,))
-        if node.inputs:
+        node = _make(PowConst, data, self)
+        if node._x is not None:
             node.exponent = n
         return node
 
@@ -364,18 +399,18 @@ class Value:
             data = math.exp(self.data)
         except OverflowError:
             raise OverflowError(f"exp overflows at {self.data!r}{_where(self)}") from None
-        return _make(Exp, data, (self,))
+        return _make(Exp, data, self)
 
     def log(self) -> Value:
         """Natural log (:class:`Log`): d/dx ln x = 1/x. ValueError for x <= 0."""
         x = self.data
         if x <= 0.0:
             raise ValueError(f"log is undefined for {x!r}{_where(self)}")
-        return _make(Log, math.log(x), (self,))
+        return _make(Log, math.log(x), self)
 
     def tanh(self) -> Value:
         """tanh x (:class:`Tanh`): d/dx tanh x = 1 - tanh(x)^2. Never overflows."""
-        return _make(Tanh, math.tanh(self.data), (self,))
+        return _make(Tanh, math.tanh(self.data), self)
 
     def sigmoid(self) -> Value:
         """σ(x) = 1/(1+e^-x) (:class:`Sigmoid`): d/dx σ(x) = σ(x)(1-σ(x)).
@@ -388,12 +423,12 @@ class Value:
         else:
             e = math.exp(x)
             s = e / (1.0 + e)
-        return _make(Sigmoid, s, (self,))
+        return _make(Sigmoid, s, self)
 
     def relu(self) -> Value:
         """max(0, x) (:class:`ReLU`): d/dx = 1 for x > 0, else 0 (0 at x = 0, as PyTorch)."""
         x = self.data
-        return _make(ReLU, x if x > 0.0 else 0.0, (self,))
+        return _make(ReLU, x if x > 0.0 else 0.0, self)
 
     @staticmethod
     def sum(values: Iterable[Value | float]) -> Value:
@@ -404,7 +439,7 @@ class Value:
         terms = tuple(v if isinstance(v, Value) else _lift(v, "sum") for v in values)
         if not terms:
             return _leaf(Constant, 0.0)
-        return _make(Sum, math.fsum([v.data for v in terms]), terms)
+        return _make(Sum, math.fsum([v.data for v in terms]), terms, _NARY)
 
     # --- backpropagation ----------------------------------------------------------------
     def backward(self) -> None:
@@ -496,7 +531,7 @@ def _pow_values(base: Value, exponent: Value) -> Value:
         data = b ** exponent.data
     except OverflowError:
         raise OverflowError(f"'**' overflows: {b!r} ** {exponent.data!r}") from None
-    return _make(Pow, data, (base, exponent))
+    return _make(Pow, data, base, exponent)
 
 
 # ---------------------------------------------------------------------------------------
@@ -515,7 +550,8 @@ class Add(Value):
     local_text = ("1", "1")
 
     def _backward(self) -> None:
-        x, y = self.inputs
+        x = self._x
+        y = self._y
         g = self.grad
         x.grad += g
         y.grad += g
@@ -533,7 +569,8 @@ class Sub(Value):
     local_text = ("1", "-1")
 
     def _backward(self) -> None:
-        x, y = self.inputs
+        x = self._x
+        y = self._y
         g = self.grad
         x.grad += g
         y.grad += -1.0 * g
@@ -551,13 +588,15 @@ class Mul(Value):
     local_text = ("{y}", "{x}")
 
     def _backward(self) -> None:
-        x, y = self.inputs
+        x = self._x
+        y = self._y
         g = self.grad
         x.grad += y.data * g
         y.grad += x.data * g
 
     def local_grads(self) -> tuple[float, ...]:
-        x, y = self.inputs
+        x = self._x
+        y = self._y
         return (y.data, x.data)
 
 
@@ -570,13 +609,15 @@ class Div(Value):
     local_text = ("1 / {y}", "-{x} / {y}**2")
 
     def _backward(self) -> None:
-        x, y = self.inputs
+        x = self._x
+        y = self._y
         g = self.grad
         x.grad += (1.0 / y.data) * g
         y.grad += (-x.data / (y.data * y.data)) * g
 
     def local_grads(self) -> tuple[float, ...]:
-        x, y = self.inputs
+        x = self._x
+        y = self._y
         return (1.0 / y.data, -x.data / (y.data * y.data))
 
 
@@ -589,7 +630,7 @@ class Neg(Value):
     local_text = ("-1",)
 
     def _backward(self) -> None:
-        self.inputs[0].grad += -1.0 * self.grad
+        self._x.grad += -1.0 * self.grad
 
     def local_grads(self) -> tuple[float, ...]:
         return (-1.0,)
@@ -618,11 +659,11 @@ class PowConst(Value):
         return f"**{_fmt_number(self.exponent)}"
 
     def _backward(self) -> None:
-        x = self.inputs[0]
+        x = self._x
         x.grad += _pow_local(x.data, self.exponent) * self.grad
 
     def local_grads(self) -> tuple[float, ...]:
-        return (_pow_local(self.inputs[0].data, self.exponent),)
+        return (_pow_local(self._x.data, self.exponent),)
 
 
 class Pow(Value):
@@ -634,13 +675,15 @@ class Pow(Value):
     local_text = ("{y} * {x}**({y} - 1)", "{out} * ln({x})")
 
     def _backward(self) -> None:
-        x, y = self.inputs
+        x = self._x
+        y = self._y
         g = self.grad
         x.grad += (y.data * x.data ** (y.data - 1.0)) * g
         y.grad += (self.data * math.log(x.data)) * g
 
     def local_grads(self) -> tuple[float, ...]:
-        x, y = self.inputs
+        x = self._x
+        y = self._y
         return (y.data * x.data ** (y.data - 1.0), self.data * math.log(x.data))
 
 
@@ -653,7 +696,7 @@ class Exp(Value):
     local_text = ("{out}",)
 
     def _backward(self) -> None:
-        self.inputs[0].grad += self.data * self.grad
+        self._x.grad += self.data * self.grad
 
     def local_grads(self) -> tuple[float, ...]:
         return (self.data,)
@@ -668,11 +711,11 @@ class Log(Value):
     local_text = ("1 / {x}",)
 
     def _backward(self) -> None:
-        x = self.inputs[0]
+        x = self._x
         x.grad += (1.0 / x.data) * self.grad
 
     def local_grads(self) -> tuple[float, ...]:
-        return (1.0 / self.inputs[0].data,)
+        return (1.0 / self._x.data,)
 
 
 class Tanh(Value):
@@ -685,7 +728,7 @@ class Tanh(Value):
 
     def _backward(self) -> None:
         t = self.data
-        self.inputs[0].grad += (1.0 - t * t) * self.grad
+        self._x.grad += (1.0 - t * t) * self.grad
 
     def local_grads(self) -> tuple[float, ...]:
         t = self.data
@@ -702,7 +745,7 @@ class Sigmoid(Value):
 
     def _backward(self) -> None:
         s = self.data
-        self.inputs[0].grad += (s * (1.0 - s)) * self.grad
+        self._x.grad += (s * (1.0 - s)) * self.grad
 
     def local_grads(self) -> tuple[float, ...]:
         s = self.data
@@ -719,7 +762,7 @@ class ReLU(Value):
 
     def _backward(self) -> None:
         if self.data > 0.0:
-            self.inputs[0].grad += self.grad
+            self._x.grad += self.grad
 
     def local_grads(self) -> tuple[float, ...]:
         return (1.0 if self.data > 0.0 else 0.0,)
@@ -735,11 +778,11 @@ class Sum(Value):
 
     def _backward(self) -> None:
         g = self.grad
-        for x in self.inputs:
+        for x in self._x:
             x.grad += g
 
     def local_grads(self) -> tuple[float, ...]:
-        return (1.0,) * len(self.inputs)
+        return (1.0,) * len(self._x)
 
 
 def _backward_checked(order: list[Value], sites: dict) -> None:
@@ -770,7 +813,7 @@ def topological_order(root: Value, leaves: bool = False) -> list[Value]:
     if leaves:
         return _walk_all(root)
     order: list[Value] = []
-    if not root.inputs:
+    if root._x is None:
         return order
     visited: set[Value] = set()
     stack: list[Any] = [root]
@@ -787,11 +830,28 @@ def topological_order(root: Value, leaves: bool = False) -> list[Value]:
             continue
         mark(node)
         node.grad = 0.0
-        push(node)
-        push(None)
-        for child in node.inputs:
-            if child.inputs and child not in visited:
-                push(child)
+        x = node._x
+        y = node._y
+        if y is _NARY:
+            push(node)
+            push(None)
+            for child in x:
+                if child._x is not None and child not in visited:
+                    push(child)
+            continue
+        # Interior inputs not seen yet go first; with none (the common case of a node
+        # over leaves) the node is done at once and needs no marker.
+        todo_x = x._x is not None and x not in visited
+        todo_y = y is not None and y._x is not None and y not in visited
+        if todo_x or todo_y:
+            push(node)
+            push(None)
+            if todo_x:
+                push(x)
+            if todo_y:
+                push(y)
+        else:
+            emit(node)
     return order
 
 

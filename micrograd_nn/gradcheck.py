@@ -59,7 +59,8 @@ def gradcheck(f: Callable[..., Value], inputs: Sequence[Value], eps: float = 1e-
         if not isinstance(v, Value):
             raise TypeError(f"gradcheck: input {i} must be a Value, got {type(v).__name__} {v!r}")
     if eps <= 0 or atol < 0 or rtol < 0:
-        raise ValueError(f"gradcheck: need eps > 0, atol >= 0, rtol >= 0 (got {eps}, {atol}, {rtol})")
+        raise ValueError(
+            f"gradcheck: need eps > 0, atol >= 0, rtol >= 0 (got {eps}, {atol}, {rtol})")
     for v in inputs:
         v.grad = 0.0
     out = f(*inputs)
