@@ -4,6 +4,7 @@
 ``gradcheck`` verifies gradients against finite differences.
 """
 
+from . import losses
 from .engine import (
     AnomalyError,
     BackwardStep,
@@ -16,9 +17,15 @@ from .engine import (
     zero_grad,
 )
 from .gradcheck import GradcheckError, gradcheck
+from .nn import MLP, Layer, Module, Neuron, Parameter
+from .optim import SGD, Adam, Momentum, RMSprop
+from .serialize import ModelFileError, load, save
+from .train import History, evaluate, fit, predict
 
 __all__ = [
     "Value", "Constant", "no_grad", "is_grad_enabled", "detect_anomaly", "AnomalyError",
     "BackwardStep", "topological_order", "zero_grad", "gradcheck", "GradcheckError",
+    "Parameter", "Module", "Neuron", "Layer", "MLP", "losses", "SGD", "Momentum", "RMSprop",
+    "Adam", "fit", "evaluate", "predict", "History", "save", "load", "ModelFileError",
 ]
 __version__ = "0.1.0"

@@ -1,0 +1,350 @@
+"""Neural networks built from :class:`~micrograd_nn.engine.Value`: Neuron, Layer, MLP.
+
+A neuron computes ``act(w_1 x_1 + ... + w_n x_n + b)``; the weighted sum is one n-ary
+``Sum`` node, so a diagram shows it as a single Σ and backward hands every term the same
+upstream gradient (d/dt Σ = 1). A :class:`Layer` is a list of neurons that see the same
+inputs; an :class:`MLP` is a chain of layers.
+
+Weights come from the model's own ``random.Random`` (seeded by ``seed``), never from the
+global ``random`` state, so building a model changes nothing else in the program.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import random
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, TextIO, Union
+
+from .engine import Value
+
+__all__ = ["Parameter", "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS"]
+
+Output = Union[Value, list]
+
+# Activation name -> the Value method that applies it (None: linear, the sum itself).
+ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "relu": Value.relu,
+    "linear": None,
+}
+
+
+def _uniform(rng: random.Random, nin: int) -> float:
+    """U(-1, 1), as upstream micrograd draws its weights."""
+    return rng.uniform(-1.0, 1.0)
+
+
+def _xavier(rng: random.Random, nin: int) -> float:
+    """N(0, 1/n_in): keeps the variance of a layer's sums near that of its inputs."""
+    return rng.gauss(0.0, math.sqrt(1.0 / nin))
+
+
+INITS: dict[str, Callable[[random.Random, int], float]] = {
+    "uniform": _uniform,
+    "xavier": _xavier,
+}
+
+
+class Parameter(Value):
+    """A trainable leaf (a weight or a bias). Diagrams tell it from an input by its class."""
+
+    __slots__ = ()
+
+
+def _check_activation(activation: str) -> str:
+    if activation not in ACTIVATIONS:
+        raise ValueError(
+            f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}")
+    return activation
+
+
+def _check_count(n: Any, what: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+        raise ValueError(f"{what} must be a positive int, got {n!r}")
+    return int(n)
+
+
+def _as_float(x: Any, where: str) -> float:
+    """A given weight as a finite float; bools and non-numbers are refused."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{where} must be a real number, got {type(x).__name__} {x!r}")
+    try:
+        f = float(x)
+    except OverflowError:
+        raise ValueError(f"{where} is too large for a float: {x!r:.40}...") from None
+    if not math.isfinite(f):
+        raise ValueError(f"{where} must be finite, got {f!r}")
+    return f
+
+
+def _as_inputs(x: Any, nin: int, who: str) -> list[Value]:
+    """The inputs of one sample as Values (numbers become leaves, shared by all neurons)."""
+    if isinstance(x, (str, bytes, Value)) or not hasattr(x, "__len__"):
+        raise TypeError(f"{who} expects a sequence of {nin} inputs, got {type(x).__name__}")
+    if len(x) != nin:
+        raise ValueError(f"{who} expects {nin} inputs, got {len(x)}")
+    out = []
+    for i, v in enumerate(x):
+        if isinstance(v, Value):
+            out.append(v)
+        else:
+            out.append(Value(_as_float(v, f"{who} input {i}")))
+    return out
+
+
+class Module:
+    """Base of every model: access to the parameters, their gradients and a summary."""
+
+    def parameters(self) -> list[Parameter]:
+        """Every trainable Value of the model, in a fixed order."""
+        return []
+
+    def zero_grad(self) -> None:
+        """Set every parameter's ``grad`` to 0.0 (call before each backward)."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    @property
+    def num_params(self) -> int:
+        """How many trainable numbers the model has."""
+        return len(self.parameters())
+
+    def summary_rows(self) -> list[tuple[str, str, int]]:
+        """(layer, output shape, parameter count) for each row of :meth:`summary`."""
+        return [(type(self).__name__, "?", self.num_params)]
+
+    def summary(self, file: TextIO | None = None) -> None:
+        """Print a Keras-like table: each layer, its output shape, its parameter count."""
+        rows = [("Layer (type)", "Output Shape", "Param #")]
+        rows += [(name, shape, str(n)) for name, shape, n in self.summary_rows()]
+        widths = [max(len(r[i]) for r in rows) + 4 for i in range(3)]
+        rule = "=" * sum(widths)
+
+        def line(r: tuple[str, str, str]) -> str:
+            return "".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()
+
+        text = [line(rows[0]), rule] + [line(r) for r in rows[1:]]
+        text += [rule, f"Total params: {self.num_params}"]
+        print("\n".join(text), file=file if file is not None else sys.stdout)
+
+
+class Neuron(Module):
+    """``act(Σ_i w_i x_i + b)``: one weight per input and a bias.
+
+    ``weights``/``bias`` give the starting values; otherwise weights are drawn by ``init``
+    from ``rng`` (``'uniform'``: U(-1, 1); ``'xavier'``: N(0, 1/nin)) and the bias is 0.
+    ``label`` prefixes the parameters' labels (``w1``, ``w2`` ... and ``b``).
+    """
+
+    def __init__(self, nin: int, activation: str = "tanh", init: str = "uniform",
+                 rng: random.Random | None = None, weights: Sequence[float] | None = None,
+                 bias: float = 0.0, label: str = "") -> None:
+        self.nin = _check_count(nin, "nin")
+        self.activation = _check_activation(activation)
+        if weights is None:
+            if init not in INITS:
+                raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INITS)}")
+            draw = INITS[init]
+            rng = rng if rng is not None else random.Random()
+            weights = [draw(rng, self.nin) for _ in range(self.nin)]
+        elif len(weights) != self.nin:
+            raise ValueError(f"Neuron with {self.nin} inputs needs {self.nin} weights, "
+                             f"got {len(weights)}")
+        self.w = [Parameter(_as_float(wi, f"weight {i}"), f"{label}w{i + 1}")
+                  for i, wi in enumerate(weights)]
+        self.b = Parameter(_as_float(bias, "bias"), f"{label}b")
+        self._act = ACTIVATIONS[self.activation]
+
+    def forward(self, xs: list[Value]) -> Value:
+        """The neuron on inputs already checked and turned into Values."""
+        out = Value.sum([wi * xi for wi, xi in zip(self.w, xs)] + [self.b])
+        return out if self._act is None else self._act(out)
+
+    def __call__(self, x: Sequence[Value | float]) -> Value:
+        """The neuron's output for one sample ``x`` (``nin`` numbers or Values)."""
+        return self.forward(_as_inputs(x, self.nin, "Neuron"))
+
+    def parameters(self) -> list[Parameter]:
+        """``w_1 ... w_n`` then ``b``."""
+        return self.w + [self.b]
+
+    def summary_rows(self) -> list[tuple[str, str, int]]:
+        """One row: the neuron."""
+        return [(f"neuron ({self.activation})", "(None, 1)", self.num_params)]
+
+    def get_weights(self) -> tuple[list[float], float]:
+        """``(weights, bias)`` as plain floats."""
+        return [p.data for p in self.w], self.b.data
+
+    def __repr__(self) -> str:
+        return f"Neuron(nin={self.nin}, activation={self.activation!r})"
+
+
+class Layer(Module):
+    """``nout`` neurons, each seeing the same ``nin`` inputs.
+
+    ``weights`` (``nout`` rows of ``nin``) and ``biases`` give the starting values;
+    otherwise weights are drawn by ``init`` from ``rng`` and the biases are 0.
+    """
+
+    def __init__(self, nin: int, nout: int, activation: str = "tanh", init: str = "uniform",
+                 rng: random.Random | None = None,
+                 weights: Sequence[Sequence[float]] | None = None,
+                 biases: Sequence[float] | None = None, label: str = "") -> None:
+        self.nin = _check_count(nin, "nin")
+        self.nout = _check_count(nout, "nout")
+        _check_activation(activation)
+        for given, what in ((weights, "weight rows"), (biases, "biases")):
+            if given is not None and len(given) != self.nout:
+                raise ValueError(f"Layer of {self.nout} neurons needs {self.nout} {what}, "
+                                 f"got {len(given)}")
+        rng = rng if rng is not None else random.Random()
+        self.neurons = [
+            Neuron(self.nin, activation, init, rng,
+                   weights=None if weights is None else weights[j],
+                   bias=0.0 if biases is None else biases[j], label=f"{label}n{j + 1}.")
+            for j in range(self.nout)]
+        self.activation = activation
+
+    def forward(self, xs: list[Value]) -> list[Value]:
+        """The layer's outputs for inputs already checked and turned into Values."""
+        return [n.forward(xs) for n in self.neurons]
+
+    def __call__(self, x: Sequence[Value | float]) -> Output:
+        """The layer's outputs for one sample; a single Value when ``nout == 1``."""
+        out = self.forward(_as_inputs(x, self.nin, "Layer"))
+        return out[0] if len(out) == 1 else out
+
+    def parameters(self) -> list[Parameter]:
+        """Each neuron's parameters in turn."""
+        return [p for n in self.neurons for p in n.parameters()]
+
+    def summary_rows(self) -> list[tuple[str, str, int]]:
+        """One row: the layer."""
+        return [(f"dense ({self.activation})", f"(None, {self.nout})", self.num_params)]
+
+    def get_weights(self) -> tuple[list[list[float]], list[float]]:
+        """``(W, b)``: ``W`` has one row of ``nin`` weights per neuron."""
+        rows = [n.get_weights() for n in self.neurons]
+        return [w for w, _ in rows], [b for _, b in rows]
+
+    def __repr__(self) -> str:
+        return f"Layer(nin={self.nin}, nout={self.nout}, activation={self.activation!r})"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: ``nin`` inputs, then one layer per entry of ``sizes``.
+
+    Hidden layers use ``activation``, the last layer ``output_activation`` (linear by
+    default, as upstream micrograd). ``init='uniform'`` draws weights from U(-1, 1),
+    ``'xavier'`` from N(0, 1/n_in); biases start at 0. ``seed`` seeds the model's own
+    random generator (None: a fresh, unseeded one). ``MLP(2, [3, 1])`` has 13 parameters.
+    """
+
+    def __init__(self, nin: int, sizes: Sequence[int], activation: str = "tanh",
+                 output_activation: str = "linear", init: str = "uniform",
+                 seed: int | None = None) -> None:
+        self.nin = _check_count(nin, "nin")
+        if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence) or not sizes:
+            raise ValueError(f"sizes must be a non-empty list of layer sizes, got {sizes!r}")
+        sizes = [_check_count(s, "each layer size") for s in sizes]
+        _check_activation(activation)
+        _check_activation(output_activation)
+        if init not in INITS:
+            raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INITS)}")
+        rng = random.Random(seed)
+        dims = [self.nin] + sizes
+        last = len(sizes) - 1
+        self.layers = [
+            Layer(dims[i], dims[i + 1], output_activation if i == last else activation,
+                  init, rng, label=f"L{i + 1}.")
+            for i in range(len(sizes))]
+
+    @classmethod
+    def from_weights(cls, layers: Sequence[tuple[Sequence[Sequence[float]], Sequence[float]]],
+                     activation: str = "tanh", output_activation: str = "linear") -> MLP:
+        """An MLP with given weights: ``layers`` holds one ``(W, b)`` per layer, ``W`` with
+        one row of input weights per neuron (the form :meth:`get_weights` returns)."""
+        if not layers:
+            raise ValueError("from_weights needs at least one (W, b) layer")
+        try:
+            nin = len(layers[0][0][0])
+            sizes = [len(w) for w, _ in layers]
+        except (TypeError, IndexError, ValueError):
+            raise ValueError("from_weights needs a list of (W, b) pairs, W a list of rows of "
+                             "weights") from None
+        model = cls(nin, sizes, activation, output_activation, seed=0)
+        model.set_weights(layers)
+        return model
+
+    def __call__(self, x: Sequence[Value | float]) -> Output:
+        """The network's output for one sample; a single Value when the last layer has one
+        neuron, else a list."""
+        h = _as_inputs(x, self.nin, "MLP")
+        for layer in self.layers:
+            h = layer.forward(h)
+        return h[0] if len(h) == 1 else h
+
+    def parameters(self) -> list[Parameter]:
+        """Each layer's parameters in turn."""
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    def summary_rows(self) -> list[tuple[str, str, int]]:
+        """One row per layer."""
+        return [(f"dense_{i} ({la.activation})", f"(None, {la.nout})", la.num_params)
+                for i, la in enumerate(self.layers, 1)]
+
+    def architecture(self) -> dict[str, Any]:
+        """What a saved file must match: inputs, and each layer's size and activation."""
+        return {"nin": self.nin,
+                "layers": [{"nout": la.nout, "activation": la.activation}
+                           for la in self.layers]}
+
+    def get_weights(self) -> list[tuple[list[list[float]], list[float]]]:
+        """One ``(W, b)`` per layer, as plain floats."""
+        return [layer.get_weights() for layer in self.layers]
+
+    def set_weights(self, layers: Sequence[tuple[Sequence[Sequence[float]], Sequence[float]]]
+                    ) -> None:
+        """Overwrite every weight and bias. Everything is checked first (shapes, finite
+        real numbers), so on any error the model is left exactly as it was."""
+        checked = _check_weights(self, layers)
+        for p, v in zip(self.parameters(), checked):
+            p.data = v
+
+    def __repr__(self) -> str:
+        sizes = [la.nout for la in self.layers]
+        return f"MLP(nin={self.nin}, sizes={sizes})"
+
+
+def _check_weights(model: MLP, layers: Any) -> list[float]:
+    """Every number of ``layers`` as floats, in ``model.parameters()`` order, or an error
+    naming the first thing that does not fit."""
+    if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence):
+        raise TypeError(f"weights must be a list of (W, b) pairs, got {type(layers).__name__}")
+    if len(layers) != len(model.layers):
+        raise ValueError(f"model has {len(model.layers)} layers, weights have {len(layers)}")
+    flat: list[float] = []
+    for i, (layer, pair) in enumerate(zip(model.layers, layers), 1):
+        if not isinstance(pair, Sequence) or len(pair) != 2:
+            raise ValueError(f"layer {i}: expected a (W, b) pair")
+        w, b = pair
+        _check_len(w, layer.nout, f"layer {i}: W rows")
+        _check_len(b, layer.nout, f"layer {i}: biases")
+        for j, (row, bj) in enumerate(zip(w, b), 1):
+            _check_len(row, layer.nin, f"layer {i}, neuron {j}: weights")
+            flat.extend(_as_float(v, f"layer {i}, neuron {j}, weight {k}")
+                        for k, v in enumerate(row, 1))
+            flat.append(_as_float(bj, f"layer {i}, neuron {j}, bias"))
+    return flat
+
+
+def _check_len(seq: Any, n: int, what: str) -> None:
+    if isinstance(seq, (str, bytes)) or not isinstance(seq, Sequence):
+        raise TypeError(f"{what}: expected a list of {n}, got {type(seq).__name__}")
+    if len(seq) != n:
+        raise ValueError(f"{what}: expected {n}, got {len(seq)}")

@@ -1,0 +1,169 @@
+"""Optimizers: turn each parameter's ``grad`` into a step, with PyTorch's update rules.
+
+With g the gradient of parameter p at step t (t = 1, 2, ...) and lr the learning rate:
+
+* :class:`SGD`:      p <- p - lr g
+* :class:`Momentum`: b <- mu b + g  (b = g at t = 1);   p <- p - lr b
+* :class:`RMSprop`:  v <- alpha v + (1 - alpha) g^2;   p <- p - lr g / (sqrt(v) + eps)
+* :class:`Adam`:     m <- beta1 m + (1 - beta1) g;  v <- beta2 v + (1 - beta2) g^2;
+                     p <- p - lr (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps)
+
+``lr`` is a number or a schedule: a function of the number of steps already taken
+(0 for the first step) that returns the learning rate for this step.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from typing import Union
+
+from .engine import Value
+
+__all__ = ["Optimizer", "SGD", "Momentum", "RMSprop", "Adam", "OPTIMIZERS"]
+
+LearningRate = Union[float, Callable[[int], float]]
+
+
+def _check_rate(value: float, what: str, upper: float | None = None) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+            not math.isfinite(value) or value < 0 or (upper is not None and value >= upper):
+        bound = f" and below {upper}" if upper is not None else ""
+        raise ValueError(f"{what} must be a finite number >= 0{bound}, got {value!r}")
+    return float(value)
+
+
+class Optimizer:
+    """Base class: holds the parameters, the learning rate (or schedule) and the step count.
+
+    Subclasses implement :meth:`update`, the rule for one parameter.
+    """
+
+    def __init__(self, params: Iterable[Value], lr: LearningRate) -> None:
+        self.params = list(params)
+        if not self.params:
+            raise ValueError("optimizer got an empty parameter list")
+        if not all(isinstance(p, Value) for p in self.params):
+            raise TypeError("optimizer parameters must be Values (e.g. model.parameters())")
+        if len({id(p) for p in self.params}) != len(self.params):
+            raise ValueError("some parameters appear more than once in the list")
+        if not callable(lr):
+            _check_rate(lr, "lr")
+        self.lr = lr
+        self.steps = 0
+
+    def learning_rate(self) -> float:
+        """The learning rate the next :meth:`step` will use."""
+        if callable(self.lr):
+            return _check_rate(self.lr(self.steps), f"lr schedule at step {self.steps}")
+        return float(self.lr)
+
+    def zero_grad(self) -> None:
+        """Set every parameter's ``grad`` to 0.0 (before the next backward)."""
+        for p in self.params:
+            p.grad = 0.0
+
+    def step(self) -> None:
+        """Move every parameter by the rule of this optimizer, using its current ``grad``.
+
+        Refuses (FloatingPointError, nothing changed) when a gradient is NaN or infinite."""
+        for i, p in enumerate(self.params):
+            if not math.isfinite(p.grad):
+                name = f"'{p.label}'" if p.label else f"#{i}"
+                raise FloatingPointError(
+                    f"gradient of parameter {name} is {p.grad!r}; no parameter was changed")
+        lr = self.learning_rate()
+        self.steps += 1
+        for i, p in enumerate(self.params):
+            p.data -= self.update(i, p.grad, lr)
+
+    def update(self, i: int, g: float, lr: float) -> float:
+        """The amount to subtract from parameter ``i`` whose gradient is ``g``."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(lr={self.lr!r}, params={len(self.params)})"
+
+
+class SGD(Optimizer):
+    """Plain gradient descent: p <- p - lr g."""
+
+    def __init__(self, params: Iterable[Value], lr: LearningRate = 1e-3) -> None:
+        super().__init__(params, lr)
+
+    def update(self, i: int, g: float, lr: float) -> float:
+        """lr g"""
+        return lr * g
+
+
+class Momentum(Optimizer):
+    """SGD with momentum (PyTorch's SGD, dampening 0): b <- mu b + g, p <- p - lr b.
+
+    The buffer b is a running sum of past gradients decayed by ``momentum``, so steps keep
+    going in directions where the gradient keeps its sign."""
+
+    def __init__(self, params: Iterable[Value], lr: LearningRate = 1e-3,
+                 momentum: float = 0.9) -> None:
+        super().__init__(params, lr)
+        self.momentum = _check_rate(momentum, "momentum", 1.0)
+        self.buffers: list[float | None] = [None] * len(self.params)
+
+    def update(self, i: int, g: float, lr: float) -> float:
+        """lr b, with b = g on the first step and mu b + g after."""
+        b = self.buffers[i]
+        b = g if b is None else self.momentum * b + g
+        self.buffers[i] = b
+        return lr * b
+
+
+class RMSprop(Optimizer):
+    """Divides each step by a running root-mean-square of that parameter's gradients:
+    v <- alpha v + (1 - alpha) g^2, p <- p - lr g / (sqrt(v) + eps)."""
+
+    def __init__(self, params: Iterable[Value], lr: LearningRate = 1e-2, alpha: float = 0.99,
+                 eps: float = 1e-8) -> None:
+        super().__init__(params, lr)
+        self.alpha = _check_rate(alpha, "alpha", 1.0)
+        self.eps = _check_rate(eps, "eps")
+        self.square_avg = [0.0] * len(self.params)
+
+    def update(self, i: int, g: float, lr: float) -> float:
+        """lr g / (sqrt(v) + eps)"""
+        v = self.alpha * self.square_avg[i] + (1.0 - self.alpha) * g * g
+        self.square_avg[i] = v
+        return lr * g / (math.sqrt(v) + self.eps)
+
+
+class Adam(Optimizer):
+    """Momentum on the gradient (m) and RMSprop's scale (v), both bias-corrected for
+    their zero start: p <- p - lr m_hat / (sqrt(v_hat) + eps)."""
+
+    def __init__(self, params: Iterable[Value], lr: LearningRate = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
+        super().__init__(params, lr)
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
+        self.beta1 = _check_rate(betas[0], "beta1", 1.0)
+        self.beta2 = _check_rate(betas[1], "beta2", 1.0)
+        self.eps = _check_rate(eps, "eps")
+        self.exp_avg = [0.0] * len(self.params)
+        self.exp_avg_sq = [0.0] * len(self.params)
+
+    def update(self, i: int, g: float, lr: float) -> float:
+        """lr m_hat / (sqrt(v_hat) + eps), m_hat = m / (1 - beta1^t), v_hat = v / (1 - beta2^t)"""
+        m = self.beta1 * self.exp_avg[i] + (1.0 - self.beta1) * g
+        v = self.beta2 * self.exp_avg_sq[i] + (1.0 - self.beta2) * g * g
+        self.exp_avg[i] = m
+        self.exp_avg_sq[i] = v
+        t = self.steps  # already counts this step
+        m_hat = m / (1.0 - self.beta1 ** t)
+        v_hat = v / (1.0 - self.beta2 ** t)
+        return lr * m_hat / (math.sqrt(v_hat) + self.eps)
+
+
+OPTIMIZERS: dict[str, type[Optimizer]] = {
+    "sgd": SGD,
+    "momentum": Momentum,
+    "rmsprop": RMSprop,
+    "adam": Adam,
+}

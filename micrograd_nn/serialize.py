@@ -1,0 +1,173 @@
+"""Save and load an MLP's parameters as JSON: plain numbers, nothing is ever executed.
+
+A file looks like::
+
+    {"format": "micrograd_nn.mlp", "version": 1,
+     "architecture": {"nin": 2, "layers": [{"nout": 3, "activation": "tanh"}, ...]},
+     "weights": [{"W": [[...], ...], "b": [...]}, ...]}
+
+:func:`save` is atomic: it writes a temporary file in the target's directory, flushes and
+fsyncs it, then renames it over the target (``os.replace``), so a crash or a kill at any
+moment leaves either the old file or the new one, never a truncated mix.
+
+:func:`load` checks everything (the JSON, the architecture, every number: a finite real,
+not a bool) before it changes anything: on any problem it raises :class:`ModelFileError`
+and the model keeps the weights it had.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from typing import Any
+
+from .nn import MLP
+
+__all__ = ["save", "load", "ModelFileError", "FORMAT", "VERSION"]
+
+FORMAT = "micrograd_nn.mlp"
+VERSION = 1
+_MAX_DIGITS = 400  # a longer number literal is no weight (and could be slow to parse)
+
+
+class ModelFileError(ValueError):
+    """A model file is missing, unreadable, not JSON, or does not fit the model."""
+
+
+def _document(model: MLP) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "architecture": model.architecture(),
+        "weights": [{"W": w, "b": b} for w, b in model.get_weights()],
+    }
+
+
+def _check_model(model: Any) -> MLP:
+    if not isinstance(model, MLP):
+        raise TypeError(f"save/load work on an MLP, got {type(model).__name__}")
+    return model
+
+
+def save(model: MLP, path: str | os.PathLike[str]) -> None:
+    """Write ``model``'s architecture and parameters to ``path`` as JSON, atomically."""
+    text = json.dumps(_document(_check_model(model)), allow_nan=False) + "\n"
+    target = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(target))
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp",
+                               dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        # Also on KeyboardInterrupt: no half-written temporary file is left behind.
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    _fsync_directory(directory)
+
+
+def _fsync_directory(directory: str) -> None:
+    """Make the rename itself durable (where the platform lets a directory be fsynced)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _reject_constant(name: str) -> float:
+    raise ModelFileError(f"{name} is not a finite number")
+
+
+def _parse_float(text: str) -> float:
+    if len(text) > _MAX_DIGITS:
+        raise ModelFileError(f"number literal of {len(text)} characters is too long")
+    value = float(text)
+    if not math.isfinite(value):
+        raise ModelFileError(f"number {text} is out of the float range")
+    return value
+
+
+def _parse_int(text: str) -> int:
+    if len(text) > _MAX_DIGITS:
+        raise ModelFileError(f"integer literal of {len(text)} digits is too long")
+    return int(text)
+
+
+def _read(path: str, limit: int) -> Any:
+    """The JSON document at ``path``, or ModelFileError saying why it cannot be had."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(limit + 1)
+    except OSError as e:
+        raise ModelFileError(f"cannot read model file {path!r}: {e.strerror or e}") from None
+    if len(raw) > limit:
+        raise ModelFileError(f"model file {path!r} is larger than {limit} bytes: not this "
+                             "model's file")
+    try:
+        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant,
+                          parse_float=_parse_float, parse_int=_parse_int)
+    except ModelFileError as e:
+        raise ModelFileError(f"model file {path!r}: {e}") from None
+    except UnicodeDecodeError:
+        raise ModelFileError(f"model file {path!r} is not UTF-8 text") from None
+    except RecursionError:
+        raise ModelFileError(f"model file {path!r} is nested too deeply") from None
+    except ValueError as e:  # json.JSONDecodeError, and int()'s digit limit
+        raise ModelFileError(f"model file {path!r} is not valid JSON ({e}); truncated?") \
+            from None
+
+
+def _expect(doc: Any, key: str, kind: type, path: str) -> Any:
+    if not isinstance(doc, dict) or key not in doc:
+        raise ModelFileError(f"model file {path!r} has no {key!r}")
+    value = doc[key]
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise ModelFileError(f"model file {path!r}: {key!r} should be a "
+                             f"{kind.__name__}, got {type(value).__name__}")
+    return value
+
+
+def load(model: MLP, path: str | os.PathLike[str]) -> MLP:
+    """Set ``model``'s parameters from the file at ``path`` (written by :func:`save`) and
+    return the model. Raises :class:`ModelFileError`, leaving the model unchanged, if the
+    file is unreadable, not JSON, holds a non-finite or non-numeric weight, or was saved
+    from a different architecture."""
+    path = os.fspath(path)
+    model = _check_model(model)
+    limit = 2**20 + 64 * model.num_params  # generous for any float's text; refuses giants
+    doc = _read(path, limit)
+    if _expect(doc, "format", str, path) != FORMAT:
+        raise ModelFileError(f"model file {path!r} is not a {FORMAT} file "
+                             f"(format {doc['format']!r})")
+    if _expect(doc, "version", int, path) != VERSION:
+        raise ModelFileError(f"model file {path!r} has version {doc['version']}; "
+                             f"this micrograd_nn reads version {VERSION}")
+    arch = _expect(doc, "architecture", dict, path)
+    if arch != model.architecture():
+        raise ModelFileError(f"model file {path!r} holds a different architecture: "
+                             f"file {arch!r}, model {model.architecture()!r}")
+    layers = _expect(doc, "weights", list, path)
+    pairs = []
+    for i, layer in enumerate(layers, 1):
+        w = _expect(layer, "W", list, f"{path}, layer {i}")
+        b = _expect(layer, "b", list, f"{path}, layer {i}")
+        pairs.append((w, b))
+    try:
+        model.set_weights(pairs)
+    except (TypeError, ValueError) as e:
+        raise ModelFileError(f"model file {path!r}: {e}") from None
+    return model
