@@ -349,3 +349,25 @@ def test_gradcheck_leaves_inputs_data_unchanged_and_needs_values():
         gradcheck(lambda a: a, [1.0])
     with pytest.raises(TypeError, match="must return a Value"):
         gradcheck(lambda a: 1.0, [Value(1.0)])
+
+
+def test_gc_paused_restores_the_collector_even_after_an_exception():
+    import gc
+
+    from micrograd_nn.engine import gc_paused
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError):
+        with gc_paused():
+            with gc_paused():
+                assert not gc.isenabled()
+            assert not gc.isenabled()  # the outer block still holds it
+            raise RuntimeError("boom")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # it was off before: it stays off
+    finally:
+        gc.enable()
