@@ -20,15 +20,21 @@ little to do.
 
 * An op's backward rule is a method of the op's class, not a per-node closure: no cycle,
   no closure cell, no function object per node.
-* ``__slots__`` (four: ``data``, ``grad``, ``inputs``, ``label``) and a per-op class
-  (``op`` and the rule live on the class, not on the node) keep a binary node at about
-  144 bytes (the node, its float and its inputs tuple).
-* Nodes are built with ``object.__new__`` and four slot stores: a Python ``__init__``
-  call costs about twice as much.
-* The topological sort is an iterative depth-first post-order that never pushes leaves,
-  so a 1,000,000-node chain needs no recursion and leaves cost nothing to order.
+* Five ``__slots__`` (``data``, ``grad``, ``_x``, ``_y``, ``label``) and a per-op class
+  (``op`` and the rule live on the class, not on the node). The inputs sit in two slots
+  rather than a tuple, so a node is one object the collector tracks, not two: that halves
+  the collector's work while a graph grows, and a node with its float is about 100 bytes.
+  ``inputs`` assembles the tuple when someone asks for it.
+* Nodes are built with ``object.__new__`` and slot stores: a Python ``__init__`` call
+  costs about twice as much.
+* The topological sort is an iterative depth-first post-order that never pushes leaves and
+  emits a node over already-finished inputs at once, so a 1,000,000-node chain needs no
+  recursion and leaves cost nothing to order.
 * ``no_grad`` and ``detect_anomaly`` cost one module-global test per op while no thread
   uses them (``_modes_in_use``); only then is the thread-local state consulted.
+* What is left of the collector's work during a training step, :class:`gc_paused` can
+  skip, scoped to the step (``fit`` does); nothing changes interpreter-wide settings
+  otherwise.
 """
 
 from __future__ import annotations
@@ -186,30 +192,23 @@ def _make_moded(cls: type, data: float, x: Any, y: Any) -> Value:
     if getattr(_tls, "no_grad_depth", 0):
         return _leaf(Value, data)
     sites = getattr(_tls, "anomaly", None)
-    if sites is None:
-        return _make_fast(cls, data, x, y)
-    site = _user_site()
-    if not _isfinite(data):
-        args = ", ".join(_describe(v) for v in _unpack(x, y))
-        raise AnomalyError(f"op '{cls.name}' produced {data!r} from inputs ({args}) at {site}")
-    node = _make_fast(cls, data, x, y)
-    sites[node] = site
-    return node
-
-
-def _make_fast(cls: type, data: float, x: Any, y: Any) -> Value:
-    node = _new(cls)
-    node.data = data
-    node.grad = 0.0
+    if sites is not None:
+        site = _user_site()
+        if not _isfinite(data):
+            args = ", ".join(_describe(v) for v in _unpack(x, y))
+            raise AnomalyError(
+                f"op '{cls.name}' produced {data!r} from inputs ({args}) at {site}")
+    node = _leaf(cls, data)
     node._x = x
     node._y = y
-    node.label = ""
+    if sites is not None:
+        sites[node] = site
     return node
 
 
 def _make(cls: type, data: float, x: Any, y: Any = None) -> Value:
     """A new op node of class ``cls`` over inputs ``x`` (and ``y``), or a plain leaf under
-    no_grad. Kept apart from _make_fast only so the common case is one test and no call."""
+    no_grad. The common case (no mode on anywhere) costs one test and no further call."""
     if _modes_in_use:
         return _make_moded(cls, data, x, y)
     node = _new(cls)
