@@ -1,0 +1,713 @@
+"""Speed and memory of micrograd_nn, side by side with upstream micrograd (0.1.0).
+
+    python benchmarks/bench.py                 # full run, about two minutes
+    python benchmarks/bench.py --quick         # small smoke run, a few seconds
+    python benchmarks/bench.py --profile       # also: where micrograd_nn's step time goes
+
+Prints a markdown table (figure, micrograd_nn, upstream, ratio, target, met?) and writes
+the same, with every sample and the machine it ran on, as JSON (``--json PATH``; by
+default under ``benchmarks/results/``). Fairness rules, kept throughout:
+
+* both engines run the same model code (one function, parametrised by the Value class),
+  from the same initial weights, and must give the same loss to 1e-9;
+* engines alternate within one run (ABBA order) and each figure is a median;
+* every timed repeat ends with ``gc.collect()``, so each engine pays for its own garbage,
+  and the run starts from a collected heap so it never pays for the other's;
+* interpreter settings stay at their defaults: this file never touches gc thresholds or
+  the recursion limit (it records them in the JSON).
+
+Upstream micrograd and PyTorch are optional; whatever is missing is reported as such.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import math
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import micrograd_nn
+from micrograd_nn import Value, no_grad, topological_order
+
+HERE = Path(__file__).resolve().parent
+LOSS_TOLERANCE = 1e-9
+
+
+# ---------------------------------------------------------------------------------------
+# Data and model: identical code for every engine
+
+
+def two_moons(n: int, noise: float = 0.1, seed: int = 1) -> tuple[list[list[float]], list[int]]:
+    """Two interleaving half circles with Gaussian noise, labels -1 / +1, shuffled.
+
+    The same construction as scikit-learn's ``make_moons`` (not the same random numbers),
+    in pure Python so the benchmark needs nothing installed."""
+    rng = random.Random(seed)
+    n_outer = n // 2
+    points = []
+    for i in range(n):
+        if i < n_outer:
+            t = math.pi * i / max(n_outer - 1, 1)
+            x, y, label = math.cos(t), math.sin(t), -1
+        else:
+            t = math.pi * (i - n_outer) / max(n - n_outer - 1, 1)
+            x, y, label = 1.0 - math.cos(t), 0.5 - math.sin(t), 1
+        points.append(([x + rng.gauss(0.0, noise), y + rng.gauss(0.0, noise)], label))
+    rng.shuffle(points)
+    return [p for p, _ in points], [label for _, label in points]
+
+
+def initial_weights(sizes: list[int], seed: int = 1337) -> list[list[tuple[list[float], float]]]:
+    """Per layer, per neuron: (weights uniform in [-1, 1], bias 0.0), as upstream's Neuron."""
+    rng = random.Random(seed)
+    return [[([rng.uniform(-1.0, 1.0) for _ in range(nin)], 0.0) for _ in range(nout)]
+            for nin, nout in zip(sizes, sizes[1:])]
+
+
+def build_model(param: Callable[[float], Any], weights: list) -> list:
+    """The MLP as nested lists of (weights, bias) parameters made by ``param``."""
+    return [[([param(w) for w in ws], param(b)) for ws, b in layer] for layer in weights]
+
+
+def parameters(model: list) -> list:
+    """All parameters in upstream's order: per neuron its weights, then its bias."""
+    return [p for layer in model for ws, b in layer for p in [*ws, b]]
+
+
+def forward(model: list, x: list) -> Any:
+    """Upstream nn.py's MLP call: ``sum(w*x, b)`` per neuron, ReLU on all but the last layer."""
+    last = len(model) - 1
+    for i, layer in enumerate(model):
+        acts = [sum((wi * xi for wi, xi in zip(ws, x)), b) for ws, b in layer]
+        x = acts if i == last else [a.relu() for a in acts]
+    return x[0]
+
+
+def demo_loss(engine: Engine, model: list, xs: list, ys: list, alpha: float = 1e-4) -> Any:
+    """Upstream demo.ipynb's loss: mean hinge loss plus alpha * (sum of squared parameters)."""
+    inputs = [[engine.data(a) for a in row] for row in xs]
+    scores = [forward(model, x) for x in inputs]
+    losses = [(1 + -yi * score).relu() for yi, score in zip(ys, scores)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    reg_loss = alpha * sum(p * p for p in parameters(model))
+    return data_loss + reg_loss
+
+
+# ---------------------------------------------------------------------------------------
+# Engines: how to make a number, backpropagate and update, per library
+
+
+class Engine:
+    """A scalar autograd library seen through the few calls a training step needs."""
+
+    def __init__(self, name: str, value_cls: Any) -> None:
+        self.name = name
+        self.value_cls = value_cls
+
+    def param(self, x: float) -> Any:
+        """A trainable scalar."""
+        return self.value_cls(x)
+
+    def data(self, x: float) -> Any:
+        """An input scalar (upstream's demo wraps inputs in Value too)."""
+        return self.value_cls(x)
+
+    def item(self, v: Any) -> float:
+        """The plain float inside ``v``."""
+        return v.data
+
+    def step(self, model: list, xs: list, ys: list, lr: float) -> float:
+        """One demo step: forward, zero grads, backward, SGD; returns the loss."""
+        loss = demo_loss(self, model, xs, ys)
+        params = parameters(model)
+        for p in params:
+            p.grad = 0.0
+        loss.backward()
+        for p in params:
+            p.data -= lr * p.grad
+        return loss.data
+
+
+class TorchEngine(Engine):
+    """PyTorch with 0-d float64 tensors: what a user might pick instead of a scalar engine."""
+
+    def __init__(self, torch: Any) -> None:
+        super().__init__(f"torch {torch.__version__}", None)
+        self.torch = torch
+
+    def param(self, x: float) -> Any:
+        return self.torch.tensor(x, dtype=self.torch.float64, requires_grad=True)
+
+    def data(self, x: float) -> Any:
+        return self.torch.tensor(x, dtype=self.torch.float64)
+
+    def item(self, v: Any) -> float:
+        return v.item()
+
+    def step(self, model: list, xs: list, ys: list, lr: float) -> float:
+        loss = demo_loss(self, model, xs, ys)
+        params = parameters(model)
+        for p in params:
+            p.grad = None
+        loss.backward()
+        with self.torch.no_grad():
+            for p in params:
+                p -= lr * p.grad
+        return loss.item()
+
+
+def load_upstream() -> tuple[Engine | None, str]:
+    """Upstream micrograd's engine, or None and why not."""
+    try:
+        from micrograd.engine import Value as UpstreamValue
+    except ImportError as exc:
+        return None, f"upstream micrograd not installed ({exc}); pip install micrograd==0.1.0"
+    return Engine("micrograd", UpstreamValue), f"micrograd {_version('micrograd')}"
+
+
+def load_torch() -> tuple[Engine | None, str]:
+    """PyTorch as an engine, or None and why not."""
+    try:
+        import torch
+    except ImportError:
+        return None, "not installed"
+    return TorchEngine(torch), f"torch {torch.__version__}"
+
+
+def _version(dist: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+# ---------------------------------------------------------------------------------------
+# Timing
+
+
+def timed(fn: Callable[[], Any]) -> float:
+    """Seconds for ``fn()`` plus the ``gc.collect()`` of whatever garbage it left."""
+    gc.collect()  # untimed: start clean, never pay for another engine's garbage
+    t0 = time.perf_counter()
+    fn()
+    gc.collect()
+    return time.perf_counter() - t0
+
+
+def alternate(tasks: dict[str, Callable[[], Any]], repeats: int) -> dict[str, list[float]]:
+    """Time each task ``repeats`` times, interleaved ABBA so drift hits all alike.
+    One untimed warm-up round first."""
+    for fn in tasks.values():
+        fn()
+    names = list(tasks)
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    for r in range(repeats):
+        for name in names if r % 2 == 0 else names[::-1]:
+            samples[name].append(timed(tasks[name]))
+    return samples
+
+
+def summary(samples: list[float]) -> dict[str, Any]:
+    """Median, and spread as (max - min) / median: how noisy the machine was."""
+    med = statistics.median(samples)
+    return {"median": med, "spread": (max(samples) - min(samples)) / med, "samples": samples}
+
+
+# ---------------------------------------------------------------------------------------
+# Figure 1: the upstream demo's training step
+
+
+def bench_train_step(engines: list[Engine], n_points: int, repeats: int) -> dict[str, Any]:
+    """Median seconds per demo step for each engine, and how far their losses differ."""
+    xs, ys = two_moons(n_points)
+    weights = initial_weights([2, 16, 16, 1])
+    losses: dict[str, list[float]] = {}
+    tasks = {}
+    for engine in engines:
+        tasks[engine.name] = _stepper(engine, build_model(engine.param, weights), xs, ys,
+                                      losses.setdefault(engine.name, []))
+    samples = alternate(tasks, repeats)
+    out: dict[str, Any] = {"points": n_points, "nodes_per_step": _count_step_nodes(xs, ys)}
+    for engine in engines:
+        out[engine.name] = summary(samples[engine.name]) | {"losses": losses[engine.name]}
+    reference = losses["micrograd_nn"]
+    for engine in engines[1:]:
+        diff = max(abs(a - b) for a, b in zip(reference, losses[engine.name]))
+        out[engine.name]["loss_max_abs_diff"] = diff
+    return out
+
+
+def _stepper(engine: Engine, model: list, xs: list, ys: list,
+             losses: list[float]) -> Callable[[], None]:
+    def step() -> None:
+        lr = 1.0 - 0.9 * len(losses) / 100  # upstream demo's schedule
+        losses.append(engine.step(model, xs, ys, lr))
+    return step
+
+
+def _count_step_nodes(xs: list, ys: list) -> int:
+    engine = Engine("micrograd_nn", Value)
+    loss = demo_loss(engine, build_model(Value, initial_weights([2, 16, 16, 1])), xs, ys)
+    return len(topological_order(loss, leaves=True))
+
+
+def check_losses(result: dict[str, Any], names: Iterable[str]) -> None:
+    """The comparison is void unless the engines computed the same thing."""
+    for name in names:
+        diff = result[name]["loss_max_abs_diff"]
+        if not diff <= LOSS_TOLERANCE:
+            raise AssertionError(f"{name}'s losses differ from micrograd_nn's by {diff!r} "
+                                 f"(more than {LOSS_TOLERANCE}): not the same computation")
+
+
+# ---------------------------------------------------------------------------------------
+# Figures 2 and 3: a long chain v = v * w + c (two op nodes per link)
+
+
+def chain(value_cls: Any, n_ops: int) -> Any:
+    """A chain of ``n_ops`` binary op nodes over three shared leaves; its end."""
+    w, c = value_cls(0.5), value_cls(1.0)
+    v = value_cls(0.0)
+    for _ in range(n_ops // 2):
+        v = v * w + c
+    return v
+
+
+def count_nodes(root: Any) -> int:
+    """Every node ``root`` depends on, leaves included, found through ``_prev``."""
+    if isinstance(root, Value):
+        return len(topological_order(root, leaves=True))
+    seen = {id(root)}
+    stack = [root]
+    while stack:
+        for child in stack.pop()._prev:
+            if id(child) not in seen:
+                seen.add(id(child))
+                stack.append(child)
+    return len(seen)
+
+
+def bench_memory(value_cls: Any, n_ops: int) -> dict[str, Any]:
+    """Bytes per node (tracemalloc) once the chain is built and again after backward."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        root = chain(value_cls, n_ops)
+        built = tracemalloc.get_traced_memory()[0] - base
+        nodes = count_nodes(root)
+        tracemalloc.reset_peak()
+        out: dict[str, Any] = {"nodes": nodes, "built_bytes_per_node": built / nodes}
+        try:
+            root.backward()
+        except RecursionError as exc:
+            out["after_backward_error"] = f"RecursionError: {exc}"
+            return out
+        now, peak = tracemalloc.get_traced_memory()
+        out["after_backward_bytes_per_node"] = (now - base) / nodes
+        out["backward_peak_bytes_per_node"] = (peak - base) / nodes
+        return out
+    finally:
+        tracemalloc.stop()
+
+
+def bench_depth(big: int, small: int, repeats: int) -> dict[str, Any]:
+    """Seconds to build, backpropagate and free chains of ``small`` and ``big`` nodes."""
+    def run(n: int) -> Callable[[], None]:
+        return lambda: chain(Value, n).backward()
+    samples = alternate({"small": run(small), "big": run(big)}, repeats)
+    out = {"small_nodes": small, "big_nodes": big,
+           "small": summary(samples["small"]), "big": summary(samples["big"])}
+    out["time_ratio"] = out["big"]["median"] / out["small"]["median"]
+    return out
+
+
+def upstream_depth(upstream: Engine, n_ops: int) -> str:
+    """What happens when upstream backpropagates an ``n_ops``-node chain."""
+    root = chain(upstream.value_cls, n_ops)
+    try:
+        root.backward()
+    except RecursionError as exc:
+        return f"RecursionError ({exc}) at {n_ops:,} nodes"
+    return f"ok at {n_ops:,} nodes"
+
+
+# ---------------------------------------------------------------------------------------
+# Figure 4: inference with and without the graph; figure 5: the digits example
+
+
+def bench_inference(n_points: int, repeats: int) -> dict[str, Any]:
+    """The demo MLP's forward pass over all points, recording a graph vs under no_grad."""
+    xs, _ = two_moons(n_points)
+    model = build_model(Value, initial_weights([2, 16, 16, 1]))
+
+    def scores() -> list[float]:
+        return [forward(model, [Value(a) for a in row]).data for row in xs]
+
+    def without_graph() -> list[float]:
+        with no_grad():
+            return scores()
+
+    if scores() != without_graph():
+        raise AssertionError("no_grad changed the forward pass's numbers")
+    samples = alternate({"graph": scores, "no_grad": without_graph}, repeats)
+    out = {"graph": summary(samples["graph"]), "no_grad": summary(samples["no_grad"])}
+    out["speedup"] = out["graph"]["median"] / out["no_grad"]["median"]
+    return out
+
+
+def bench_digits(timeout: float) -> dict[str, Any]:
+    """Run ``examples/digits.py --json`` and read its training time and test accuracy."""
+    script = HERE.parent / "examples" / "digits.py"
+    if not script.exists():
+        return {"status": "not available", "reason": f"{script} does not exist"}
+    try:
+        proc = subprocess.run([sys.executable, str(script), "--json"], capture_output=True,
+                              text=True, timeout=timeout, cwd=HERE.parent)
+    except subprocess.TimeoutExpired:
+        return {"status": "failed", "reason": f"no result within {timeout:.0f} s"}
+    report = _last_json_object(proc.stdout)
+    if proc.returncode != 0 or report is None:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+        return {"status": "failed", "reason": f"exit {proc.returncode}: {' | '.join(tail)}"}
+    missing = {"train_seconds", "test_accuracy"} - report.keys()
+    if missing:
+        return {"status": "failed", "reason": f"its JSON lacks {sorted(missing)}"}
+    return {"status": "ok", "train_seconds": float(report["train_seconds"]),
+            "test_accuracy": float(report["test_accuracy"])}
+
+
+def _last_json_object(text: str) -> dict[str, Any] | None:
+    """The whole output as a JSON object, else its last line that is one."""
+    for candidate in [text, *reversed(text.splitlines())]:
+        try:
+            obj = json.loads(candidate)
+        except ValueError:
+            continue
+        if isinstance(obj, dict):
+            return obj
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+# The table
+
+
+def _ms(s: dict[str, Any]) -> str:
+    return f"{s['median'] * 1e3:,.1f} ms (±{s['spread'] / 2:.0%})"
+
+
+def _s(s: dict[str, Any]) -> str:
+    return f"{s['median']:,.2f} s (±{s['spread'] / 2:.0%})"
+
+
+def _row(figure: str, ours: str, upstream: str = "—", ratio: str = "—", target: str = "—",
+         met: bool | None = None) -> dict[str, Any]:
+    return {"figure": figure, "micrograd_nn": ours, "upstream": upstream, "ratio": ratio,
+            "target": target, "met": met}
+
+
+def train_rows(r: dict[str, Any], names: list[str]) -> list[dict[str, Any]]:
+    """Rows for figure 1: step time, speed ratio, loss agreement, and PyTorch if run."""
+    ours = r["micrograd_nn"]
+    label = f"demo step, MLP 2-16-16-1, {r['points']} points ({r['nodes_per_step']:,} nodes)"
+    rows = []
+    if "micrograd" in names:
+        up = r["micrograd"]
+        ratio = up["median"] / ours["median"]
+        rows.append(_row(label, _ms(ours), _ms(up), f"{ratio:.1f}× faster", "≥ 20×",
+                         ratio >= 20))
+        rows.append(_row(f"same loss, last of {len(ours['losses'])} steps",
+                         f"{ours['losses'][-1]:.12f}", f"{up['losses'][-1]:.12f}",
+                         f"max diff {up['loss_max_abs_diff']:.1e}", "diff ≤ 1e-9",
+                         up["loss_max_abs_diff"] <= LOSS_TOLERANCE))
+    else:
+        rows.append(_row(label, _ms(ours), "not installed", target="≥ 20×"))
+    for name in names:
+        if name.startswith("torch"):
+            t = r[name]
+            rows.append(_row(f"same step in {name}, float64 0-d tensors (info)", _ms(ours),
+                             _ms(t), f"{t['median'] / ours['median']:.1f}× faster",
+                             f"info; loss diff {t['loss_max_abs_diff']:.1e}"))
+    return rows
+
+
+def memory_rows(ours: dict[str, Any], up: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Rows for figure 2: bytes per node, graph built and after backward."""
+    n = ours["nodes"]
+    b = ours["built_bytes_per_node"]
+    up_b = up and up["built_bytes_per_node"]
+    rows = [_row(f"memory, {n:,}-node chain built (bytes/node)", f"{b:.0f}",
+                 f"{up_b:.0f}" if up else "not installed",
+                 f"{up_b / b:.1f}× smaller" if up else "—", "≤ 150", b <= 150)]
+    a = ours["after_backward_bytes_per_node"]
+    up_a = "not installed"
+    if up:
+        up_a = (f"{up['after_backward_bytes_per_node']:.0f}"
+                if "after_backward_bytes_per_node" in up else "RecursionError")
+    rows.append(_row("memory, same chain after backward (bytes/node)", f"{a:.0f}", up_a,
+                     target="info (grads are new floats)"))
+    return rows
+
+
+def depth_rows(d: dict[str, Any], upstream_result: str) -> list[dict[str, Any]]:
+    """Rows for figure 3: the deep chain works, and time grows linearly."""
+    big, small = d["big_nodes"], d["small_nodes"]
+    return [
+        _row(f"{big:,}-node chain: build + backward + free", _s(d["big"]), upstream_result,
+             target="runs at default recursion limit", met=True),
+        _row(f"scaling: time({big:,}) / time({small:,})", f"{d['time_ratio']:.1f}×",
+             target=f"≤ {1.2 * big / small:.0f}×", met=d["time_ratio"] <= 1.2 * big / small),
+    ]
+
+
+def inference_row(r: dict[str, Any]) -> dict[str, Any]:
+    """Row for figure 4: forward under no_grad vs with the graph."""
+    return _row("inference forward: graph vs no_grad",
+                f"{_ms(r['graph'])} vs {_ms(r['no_grad'])}", "—",
+                f"{r['speedup']:.2f}× faster", "≥ 2×", r["speedup"] >= 2)
+
+
+def digits_row(r: dict[str, Any]) -> dict[str, Any]:
+    """Row for figure 5: the digits example's training time and accuracy."""
+    if r["status"] != "ok":
+        return _row("digits example (10 classes): train time, test accuracy",
+                    f"{r['status']}: {r['reason']}", target="≤ 60 s, ≥ 95%")
+    met = r["train_seconds"] <= 60 and r["test_accuracy"] >= 0.95
+    return _row("digits example (10 classes): train time, test accuracy",
+                f"{r['train_seconds']:.1f} s, {r['test_accuracy']:.1%}", target="≤ 60 s, ≥ 95%",
+                met=met)
+
+
+def markdown_table(rows: list[dict[str, Any]]) -> str:
+    """The rows as a markdown table."""
+    marks = {True: "yes", False: "**no**", None: "—"}
+    lines = ["| figure | micrograd_nn | upstream | ratio | target | met? |",
+             "|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['figure']} | {r['micrograd_nn']} | {r['upstream']} | {r['ratio']} "
+                     f"| {r['target']} | {marks[r['met']]} |")
+    return "\n".join(lines)
+
+
+def machine() -> dict[str, Any]:
+    """What the run ran on, and the interpreter settings it ran under."""
+    cpu = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "platform": platform.platform(),
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None,
+        "gc_threshold": gc.get_threshold(),
+        "recursion_limit": sys.getrecursionlimit(),
+        "micrograd_nn": micrograd_nn.__version__,
+    }
+
+
+# ---------------------------------------------------------------------------------------
+# --profile: where micrograd_nn's step time goes
+
+
+class _GcClock:
+    """Total time and count of garbage collections, read through ``gc.callbacks``."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.runs = [0, 0, 0]
+        self._start = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._start = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._start
+            self.runs[info["generation"]] += 1
+
+
+class _Laps:
+    """Successive stopwatch laps by name."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = now - self._t
+        self._t = now
+
+
+def _profiled_step(engine: Engine, model: list, xs: list, ys: list,
+                   clock: _GcClock) -> tuple[dict[str, float], list[int]]:
+    """One demo step cut into phases (seconds each), and the automatic collections
+    (gen0, gen1, gen2) that ran during it. Their time is also inside the phases, so
+    'of which automatic gc' is not to be added to the rest."""
+    gc.collect()
+    clock.seconds, clock.runs = 0.0, [0, 0, 0]
+    lap = _Laps()
+    loss = demo_loss(engine, model, xs, ys)
+    lap("forward: build the graph")
+    topological_order(loss)
+    lap("topological sort")
+    params = parameters(model)
+    for p in params:
+        p.grad = 0.0
+    loss.backward()
+    lap("backward()")
+    for p in params:
+        p.data -= 0.1 * p.grad
+    lap("SGD update")
+    del loss
+    lap("free the graph (refcount)")
+    auto, runs = clock.seconds, list(clock.runs)
+    gc.collect()
+    lap("gc.collect() at the end")
+    laps = lap.laps
+    # backward() sorts again: what is left after the sort is the chain-rule loop
+    backward = laps.pop("backward()")
+    laps = {"forward: build the graph": laps.pop("forward: build the graph"),
+            "topological sort": laps["topological sort"],
+            "backward: chain-rule loop (backward() - sort)": backward - laps["topological sort"],
+            **laps, "of which automatic gc": auto}
+    return laps, runs
+
+
+def profile_step(n_points: int, repeats: int, top: int = 15) -> dict[str, Any]:
+    """Median phase times of micrograd_nn's demo step, and cProfile's top functions."""
+    import cProfile
+    import io
+    import pstats
+
+    xs, ys = two_moons(n_points)
+    engine = Engine("micrograd_nn", Value)
+    model = build_model(Value, initial_weights([2, 16, 16, 1]))
+    clock = _GcClock()
+    gc.callbacks.append(clock)
+    try:
+        runs = [_profiled_step(engine, model, xs, ys, clock) for _ in range(repeats + 1)][1:]
+    finally:
+        gc.callbacks.remove(clock)
+    phases = {name: statistics.median(laps[name] for laps, _ in runs) for name in runs[0][0]}
+    profiler = cProfile.Profile()
+    profiler.runcall(lambda: [engine.step(model, xs, ys, 0.1) for _ in range(3)])
+    text = io.StringIO()
+    pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(top)
+    return {"phases_seconds": phases, "automatic_gc_runs": runs[-1][1],
+            "cprofile_top": text.getvalue()}
+
+
+def print_profile(p: dict[str, Any]) -> None:
+    """The phase breakdown, then cProfile's listing."""
+    print("\nmicrograd_nn demo step, median phase times:")
+    for name, seconds in p["phases_seconds"].items():
+        print(f"  {name:46s} {seconds * 1e3:8.2f} ms")
+    print(f"  automatic gc runs (gen0, gen1, gen2) in one step: {p['automatic_gc_runs']}")
+    print("\ncProfile, 3 steps, by own time:")
+    print(p["cprofile_top"])
+
+
+# ---------------------------------------------------------------------------------------
+# The command
+
+FULL = {"points": 100, "memory_nodes": 200_000, "depth": (1_000_000, 100_000),
+        "upstream_depth": 100_000, "repeats": 7}
+QUICK = {"points": 10, "memory_nodes": 20_000, "depth": (20_000, 2_000),
+         "upstream_depth": 10_000, "repeats": 3}
+
+
+def run(sizes: dict[str, Any], repeats: int, digits: bool, profile: bool) -> dict[str, Any]:
+    """Every figure; returns the JSON document (results, table rows, machine)."""
+    upstream, upstream_note = load_upstream()
+    torch_engine, torch_note = load_torch()
+    engines = [e for e in (Engine("micrograd_nn", Value), upstream, torch_engine) if e]
+    names = [e.name for e in engines]
+    _say(f"engines: {', '.join(names)}" + ("" if upstream else f" — {upstream_note}"))
+    results: dict[str, Any] = {}
+    _say("1/5 demo training step")
+    results["train_step"] = bench_train_step(engines, sizes["points"], repeats)
+    check_losses(results["train_step"], names[1:])
+    _say("2/5 memory per node")
+    results["memory"] = {"micrograd_nn": bench_memory(Value, sizes["memory_nodes"])}
+    if upstream:
+        results["memory"]["micrograd"] = bench_memory(upstream.value_cls, sizes["memory_nodes"])
+    _say("3/5 depth and scaling")
+    results["depth"] = bench_depth(*sizes["depth"], repeats)
+    up_depth = upstream_depth(upstream, sizes["upstream_depth"]) if upstream else "not installed"
+    results["depth"]["upstream"] = up_depth
+    _say("4/5 inference under no_grad")
+    results["inference"] = bench_inference(sizes["points"], repeats)
+    _say("5/5 digits example" if digits else "5/5 digits example: skipped (--quick)")
+    results["digits"] = (bench_digits(timeout=600) if digits
+                         else {"status": "skipped", "reason": "--quick"})
+    if profile:
+        _say("profile of the demo step")
+        results["profile"] = profile_step(sizes["points"], repeats)
+    rows = [*train_rows(results["train_step"], names),
+            *memory_rows(results["memory"]["micrograd_nn"], results["memory"].get("micrograd")),
+            *depth_rows(results["depth"], _short(up_depth)),
+            inference_row(results["inference"]), digits_row(results["digits"])]
+    return {"machine": machine(), "repeats": repeats, "upstream": upstream_note,
+            "torch": torch_note, "results": results, "table": rows}
+
+
+def _short(upstream_result: str) -> str:
+    return upstream_result.split(" (")[0] + upstream_result[upstream_result.rfind(")") + 1:] \
+        if upstream_result.startswith("RecursionError") else upstream_result
+
+
+def _say(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse options, run every figure, print the table and write the JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, help="timed repeats per figure (default 7; "
+                        "3 with --quick); figures are medians")
+    parser.add_argument("--quick", action="store_true", help="small sizes, no digits example")
+    parser.add_argument("--json", type=Path, help="where to write the JSON "
+                        "(default: benchmarks/results/bench-<time>.json)")
+    parser.add_argument("--profile", action="store_true",
+                        help="also break micrograd_nn's demo step into phases, and cProfile it")
+    args = parser.parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    repeats = sizes["repeats"] if args.repeats is None else args.repeats
+    if repeats < 1:
+        parser.error(f"--repeats must be at least 1, got {repeats}")
+    doc = run(sizes, repeats, digits=not args.quick, profile=args.profile)
+    m = doc["machine"]
+    print(f"micrograd_nn {m['micrograd_nn']} vs {doc['upstream']}; torch: {doc['torch']}")
+    print(f"{m['python']} on {m['platform']}, {m['cpu']}, {m['cores']} cores; "
+          f"medians of {repeats}, ± is half the spread (max - min) / median\n")
+    print(markdown_table(doc["table"]))
+    if args.profile:
+        print_profile(doc["results"]["profile"])
+    path = args.json or HERE / "results" / time.strftime("bench-%Y%m%d-%H%M%S.json")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc, indent=1) + "\n")
+    print(f"\nJSON: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
