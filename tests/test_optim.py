@@ -1,0 +1,142 @@
+"""Optimizers against their published update rules (PyTorch's documentation), step by step.
+
+The reference rules below are written with NumPy arrays over all parameters at once, a
+different shape of code from the per-parameter updates they check.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+from micrograd_nn import SGD, Adam, Momentum, RMSprop, Value
+
+GRADS = np.array([[0.5, -1.0, 2.0], [0.4, -0.8, -1.0], [-0.1, 0.3, 0.5], [0.2, 0.2, 0.2]])
+START = np.array([1.0, -2.0, 0.5])
+
+
+def run(make):
+    """Apply GRADS one row per step through the optimizer; the parameters after each step."""
+    params = [Value(float(v)) for v in START]
+    opt = make(params)
+    trace = []
+    for g in GRADS:
+        for p, gi in zip(params, g):
+            p.grad = float(gi)
+        opt.step()
+        trace.append([p.data for p in params])
+    return np.array(trace)
+
+
+def reference(rule, **hyper):
+    p, state, trace = START.copy(), {}, []
+    for t, g in enumerate(GRADS, 1):
+        p = p - rule(g, t, state, **hyper)
+        trace.append(p)
+    return np.array(trace)
+
+
+def sgd_rule(g, t, state, lr):
+    return lr * g
+
+
+def momentum_rule(g, t, state, lr, mu):
+    state["b"] = g if t == 1 else mu * state["b"] + g
+    return lr * state["b"]
+
+
+def rmsprop_rule(g, t, state, lr, alpha, eps):
+    state["v"] = alpha * state.get("v", 0.0) + (1 - alpha) * g ** 2
+    return lr * g / (np.sqrt(state["v"]) + eps)
+
+
+def adam_rule(g, t, state, lr, b1, b2, eps):
+    state["m"] = b1 * state.get("m", 0.0) + (1 - b1) * g
+    state["v"] = b2 * state.get("v", 0.0) + (1 - b2) * g ** 2
+    m_hat, v_hat = state["m"] / (1 - b1 ** t), state["v"] / (1 - b2 ** t)
+    return lr * m_hat / (np.sqrt(v_hat) + eps)
+
+
+@pytest.mark.parametrize("make, rule, hyper", [
+    (lambda ps: SGD(ps, lr=0.1), sgd_rule, {"lr": 0.1}),
+    (lambda ps: Momentum(ps, lr=0.1, momentum=0.8), momentum_rule, {"lr": 0.1, "mu": 0.8}),
+    (lambda ps: RMSprop(ps, lr=0.05, alpha=0.9, eps=1e-6), rmsprop_rule,
+     {"lr": 0.05, "alpha": 0.9, "eps": 1e-6}),
+    (lambda ps: Adam(ps, lr=0.01, betas=(0.8, 0.95), eps=1e-7), adam_rule,
+     {"lr": 0.01, "b1": 0.8, "b2": 0.95, "eps": 1e-7}),
+])
+def test_updates_follow_the_published_rule_step_by_step(make, rule, hyper):
+    np.testing.assert_allclose(run(make), reference(rule, **hyper), rtol=1e-14, atol=1e-15)
+
+
+def test_defaults_are_pytorchs():
+    ps = [Value(0.0)]
+    assert SGD(ps).lr == 1e-3
+    assert (Momentum(ps).lr, Momentum(ps).momentum) == (1e-3, 0.9)
+    r = RMSprop(ps)
+    assert (r.lr, r.alpha, r.eps) == (1e-2, 0.99, 1e-8)
+    a = Adam(ps)
+    assert (a.lr, a.beta1, a.beta2, a.eps) == (1e-3, 0.9, 0.999, 1e-8)
+
+
+def test_adam_first_step_moves_each_parameter_by_about_lr():
+    trace = run(lambda ps: Adam(ps, lr=0.01))
+    np.testing.assert_allclose(START - trace[0], 0.01 * np.sign(GRADS[0]), rtol=1e-6)
+
+
+def test_schedule_gets_the_step_count_and_sets_the_learning_rate():
+    seen = []
+
+    def schedule(step):
+        seen.append(step)
+        return 1.0 - 0.9 * step / 100
+
+    trace = run(lambda ps: SGD(ps, lr=schedule))
+    assert seen == [0, 1, 2, 3]
+    expected = START - np.cumsum([g * (1.0 - 0.9 * k / 100) for k, g in enumerate(GRADS)],
+                                 axis=0)
+    np.testing.assert_allclose(trace[-1], expected[-1], rtol=1e-14)
+
+
+def test_zero_grad_clears_every_parameter():
+    ps = [Value(1.0), Value(2.0)]
+    ps[0].grad, ps[1].grad = 3.0, -4.0
+    SGD(ps, lr=0.1).zero_grad()
+    assert [p.grad for p in ps] == [0.0, 0.0]
+
+
+def test_non_finite_gradient_raises_and_changes_nothing():
+    ps = [Value(1.0, "a"), Value(2.0, "b")]
+    ps[0].grad, ps[1].grad = 0.5, math.inf
+    opt = Adam(ps)
+    with pytest.raises(FloatingPointError, match="'b'"):
+        opt.step()
+    assert [p.data for p in ps] == [1.0, 2.0] and opt.steps == 0
+
+
+@pytest.mark.parametrize("make, error", [
+    (lambda: SGD([], lr=0.1), ValueError),
+    (lambda: SGD([Value(1.0)], lr=-0.1), ValueError),
+    (lambda: SGD([Value(1.0)], lr=math.nan), ValueError),
+    (lambda: SGD([1.0], lr=0.1), TypeError),
+    (lambda: Momentum([Value(1.0)], momentum=1.0), ValueError),
+    (lambda: Adam([Value(1.0)], betas=(0.9,)), ValueError),
+    (lambda: RMSprop([Value(1.0)], alpha=1.5), ValueError),
+])
+def test_bad_settings_raise(make, error):
+    with pytest.raises(error):
+        make()
+
+
+def test_duplicate_parameter_is_refused():
+    p = Value(1.0)
+    with pytest.raises(ValueError, match="more than once"):
+        SGD([p, p], lr=0.1)
+
+
+def test_schedule_returning_a_negative_rate_raises():
+    p = Value(1.0)
+    p.grad = 1.0
+    with pytest.raises(ValueError, match="step 0"):
+        SGD([p], lr=lambda step: -1.0).step()
+    assert p.data == 1.0

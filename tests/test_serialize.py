@@ -1,0 +1,183 @@
+"""save / load: exact round trip, atomic writes (even under SIGKILL), hostile files refused."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from micrograd_nn import MLP, ModelFileError, load, save
+
+
+def model(seed=0):
+    return MLP(2, [3, 2], activation="tanh", output_activation="sigmoid", seed=seed)
+
+
+def test_round_trip_restores_every_number_exactly(tmp_path):
+    a, b = model(1), model(2)
+    save(a, tmp_path / "m.json")
+    assert load(b, tmp_path / "m.json") is b
+    assert b.get_weights() == a.get_weights()
+
+
+def test_file_is_plain_json_naming_format_and_architecture(tmp_path):
+    save(model(), tmp_path / "m.json")
+    doc = json.loads((tmp_path / "m.json").read_text())
+    assert doc["format"] == "micrograd_nn.mlp" and doc["version"] == 1
+    assert doc["architecture"] == {"nin": 2, "layers": [{"nout": 3, "activation": "tanh"},
+                                                        {"nout": 2, "activation": "sigmoid"}]}
+
+
+def test_save_leaves_no_temporary_file_behind(tmp_path):
+    save(model(), tmp_path / "m.json")
+    save(model(3), tmp_path / "m.json")
+    assert os.listdir(tmp_path) == ["m.json"]
+
+
+def test_failed_save_keeps_the_old_file_and_cleans_up(tmp_path, monkeypatch):
+    target = tmp_path / "m.json"
+    save(model(1), target)
+    good = target.read_text()
+
+    def broken_replace(src, dst):
+        raise OSError("disk full")
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OSError, match="disk full"):
+        save(model(2), target)
+    assert target.read_text() == good
+    assert os.listdir(tmp_path) == ["m.json"]
+
+
+def test_save_refuses_something_that_is_not_an_mlp(tmp_path):
+    with pytest.raises(TypeError, match="MLP"):
+        save("model", tmp_path / "m.json")
+
+
+def good_doc():
+    return json.loads(json.dumps({
+        "format": "micrograd_nn.mlp", "version": 1,
+        "architecture": model().architecture(),
+        "weights": [{"W": w, "b": b} for w, b in model(9).get_weights()]}))
+
+
+def with_weight(value_text):
+    """A good file's text with its first weight replaced by raw JSON text."""
+    doc = good_doc()
+    doc["weights"][0]["W"][0][0] = "@@"
+    return json.dumps(doc).replace('"@@"', value_text)
+
+
+def edited(edit):
+    doc = good_doc()
+    edit(doc)
+    return json.dumps(doc)
+
+
+HOSTILE = {
+    "empty": "",
+    "not json": "this is not json",
+    "binary": b"\xff\xfe\x00\x01garbage",
+    "a list": "[1, 2, 3]",
+    "nan": with_weight("NaN"),
+    "infinity": with_weight("-Infinity"),
+    "huge float": with_weight("1e999"),
+    "huge int literal": with_weight("1" + "0" * 5000),
+    "int beyond float": with_weight("1" + "0" * 320),
+    "string weight": with_weight('"0.5"'),
+    "bool weight": with_weight("true"),
+    "null weight": with_weight("null"),
+    "nested list weight": with_weight("[0.5]"),
+    "deep nesting": '{"format": ' + "[" * 100000 + "]" * 100000 + "}",
+    "wrong format": edited(lambda d: d.update(format="pickle")),
+    "wrong version": edited(lambda d: d.update(version=2)),
+    "bool version": edited(lambda d: d.update(version=True)),
+    "other architecture": edited(lambda d: d["architecture"]["layers"][0].update(nout=4)),
+    "other activation": edited(lambda d: d["architecture"]["layers"][1].update(
+        activation="relu")),
+    "missing weights": edited(lambda d: d.pop("weights")),
+    "missing bias list": edited(lambda d: d["weights"][1].pop("b")),
+    "short row": edited(lambda d: d["weights"][0]["W"][1].pop()),
+    "extra layer": edited(lambda d: d["weights"].append(d["weights"][1])),
+    "weights not a list": edited(lambda d: d.update(weights={"W": 1})),
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_bad_file_raises_model_file_error_and_leaves_model_unchanged(tmp_path, name):
+    content = HOSTILE[name]
+    path = tmp_path / "bad.json"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
+    m = model(5)
+    before = m.get_weights()
+    with pytest.raises(ModelFileError, match="bad.json"):
+        load(m, path)
+    assert m.get_weights() == before
+
+
+def test_every_truncation_of_a_good_file_is_refused(tmp_path):
+    save(model(1), tmp_path / "good.json")
+    text = (tmp_path / "good.json").read_text()
+    m = model(5)
+    before = m.get_weights()
+    for cut in range(0, len(text) - 1, 7):  # the last byte is a newline; without it, valid
+        (tmp_path / "cut.json").write_text(text[:cut])
+        with pytest.raises(ModelFileError):
+            load(m, tmp_path / "cut.json")
+    assert m.get_weights() == before
+
+
+def test_missing_file_raises_model_file_error(tmp_path):
+    with pytest.raises(ModelFileError, match="cannot read"):
+        load(model(), tmp_path / "nothing.json")
+
+
+def test_oversized_file_is_refused_before_parsing(tmp_path):
+    (tmp_path / "big.json").write_text(" " * (2 ** 20 + 64 * 17 + 10))
+    with pytest.raises(ModelFileError, match="larger than"):
+        load(model(), tmp_path / "big.json")
+
+
+SAVER = textwrap.dedent("""
+    import sys
+    from micrograd_nn import MLP, save
+    target = sys.argv[1]
+    models = [MLP(64, [128, 64, 10], seed=s) for s in (1, 2)]
+    print("ready", flush=True)
+    k = 0
+    while True:
+        save(models[k % 2], target)
+        k += 1
+""")
+
+
+@pytest.mark.slow
+def test_killing_a_process_mid_save_never_leaves_a_broken_file(tmp_path):
+    """A subprocess saves a ~17k-parameter model over the same file in a loop; SIGKILL it
+    at several moments. Each time the file must load and hold one of the two models."""
+    target = tmp_path / "m.json"
+    expected = [MLP(64, [128, 64, 10], seed=s).get_weights() for s in (1, 2)]
+    script = tmp_path / "saver.py"
+    script.write_text(SAVER)
+    probe = MLP(64, [128, 64, 10], seed=0)
+    for delay in (0.05, 0.13, 0.21, 0.3, 0.42):
+        proc = subprocess.Popen([sys.executable, str(script), str(target)],
+                                stdout=subprocess.PIPE, text=True)
+        try:
+            assert proc.stdout.readline().strip() == "ready"
+            while not target.exists():
+                time.sleep(0.005)
+            time.sleep(delay)
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            proc.stdout.close()
+        assert proc.returncode == -signal.SIGKILL
+        load(probe, target)
+        assert probe.get_weights() in expected

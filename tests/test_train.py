@@ -1,0 +1,198 @@
+"""fit / evaluate / predict: the three kinds of gradient descent, history, progress, errors."""
+
+import io
+import random
+
+import numpy as np
+import pytest
+
+from micrograd_nn import MLP, SGD, Adam, Neuron, Value, evaluate, fit, predict
+from micrograd_nn.train import accuracy, two_moons
+
+X_TABLE = [[0, 1, 0], [1, 0, 0], [1, 1, 1], [0, 1, 1]]
+Y_TABLE = [0, 1, 1, 0]
+W_SEED = [-0.165955990594852, 0.4406489868843162, -0.9997712503653102]
+
+
+def logistic():
+    return Neuron(3, "sigmoid", weights=W_SEED)
+
+
+def flat(model):
+    return [v for w, b in model.get_weights() for v in [x for row in w for x in row] + b]
+
+
+def quiet_fit(model, X, y, **kw):
+    kw.setdefault("verbose", False)
+    return fit(model, X, y, **kw)
+
+
+def seed_000_numpy_trace(epochs):
+    """The seed's own full-batch loop in NumPy: the loss before each update."""
+    X, y = np.array(X_TABLE, float), np.array(Y_TABLE, float)
+    W, b, trace = np.array(W_SEED), 0.0, []
+    for _ in range(epochs):
+        A = 1 / (1 + np.exp(-(X @ W + b)))
+        trace.append(-np.mean(y * np.log(A) + (1 - y) * np.log(1 - A)))
+        dz = A - y
+        W, b = W - X.T @ dz / len(y), b - dz.mean()
+    return trace
+
+
+def test_full_batch_fit_reproduces_the_seed_000_loop():
+    model = logistic()
+    h = quiet_fit(model, X_TABLE, Y_TABLE, loss="bce", optimizer=SGD(model.parameters(), 1.0),
+                  epochs=20, shuffle=False)
+    assert h.loss == pytest.approx(seed_000_numpy_trace(20), rel=1e-12)
+    assert h.loss[0] == pytest.approx(0.822322582088, abs=1e-12)  # the seed's printed figure
+    assert h.epochs == 20 and len(h.seconds) == 20 and h.metrics["accuracy"][-1] == 1.0
+    assert h.history == {"loss": h.loss, "accuracy": h.metrics["accuracy"]}
+
+
+@pytest.mark.parametrize("batch_size, steps_per_epoch", [(None, 1), (1, 10), (3, 4), (10, 1),
+                                                         (50, 1)])
+def test_batch_size_sets_the_number_of_steps(batch_size, steps_per_epoch):
+    X, y = two_moons(10, seed=1)
+    model = MLP(2, [3, 1], seed=0)
+    opt = SGD(model.parameters(), 0.1)
+    quiet_fit(model, X, y, optimizer=opt, epochs=2, batch_size=batch_size)
+    assert opt.steps == 2 * steps_per_epoch
+
+
+def test_stochastic_fit_without_shuffle_equals_a_hand_written_loop():
+    X, y = two_moons(6, seed=2)
+    a, b = MLP(2, [3, 1], seed=9), MLP(2, [3, 1], seed=9)
+    quiet_fit(a, X, y, loss="mse", optimizer=SGD(a.parameters(), 0.2), epochs=2, batch_size=1,
+              shuffle=False)
+    for _ in range(2):
+        for x, t in zip(X, y):
+            b.zero_grad()
+            ((b(x) - t) ** 2).backward()
+            for p in b.parameters():
+                p.data -= 0.2 * p.grad
+    assert flat(a) == pytest.approx(flat(b), rel=1e-12)
+
+
+def test_shuffle_with_a_seed_is_reproducible_and_leaves_global_random_alone():
+    X, y = two_moons(20, seed=3)
+    random.seed(5)
+    state = random.getstate()
+    runs = []
+    for _ in range(2):
+        model = MLP(2, [4, 1], seed=1)
+        quiet_fit(model, X, y, optimizer=Adam(model.parameters(), 0.05), epochs=3,
+                  batch_size=4, seed=42)
+        runs.append(model.get_weights())
+    assert runs[0] == runs[1]
+    assert random.getstate() == state
+
+
+def test_shuffle_changes_the_order_the_samples_are_seen_in():
+    X, y = two_moons(20, seed=3)
+    weights = []
+    for seed in (1, 2):
+        model = MLP(2, [4, 1], seed=1)
+        quiet_fit(model, X, y, optimizer=SGD(model.parameters(), 0.1), epochs=1,
+                  batch_size=1, seed=seed)
+        weights.append(model.get_weights())
+    assert weights[0] != weights[1]
+
+
+def test_verbose_prints_one_progress_line_per_epoch():
+    out = io.StringIO()
+    model = logistic()
+    fit(model, X_TABLE, Y_TABLE, loss="bce", optimizer=SGD(model.parameters(), 1.0), epochs=3,
+        file=out)
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith("Epoch 1/3 - loss: 0.8223 - accuracy: ")
+    assert lines[2].startswith("Epoch 3/3") and lines[2].endswith("s")
+
+
+def test_verbose_k_prints_every_kth_epoch_and_the_last():
+    out = io.StringIO()
+    model = logistic()
+    fit(model, X_TABLE, Y_TABLE, loss="bce", optimizer=SGD(model.parameters(), 1.0), epochs=7,
+        verbose=3, file=out)
+    assert [ln.split(" - ")[0] for ln in out.getvalue().splitlines()] == [
+        "Epoch 3/7", "Epoch 6/7", "Epoch 7/7"]
+
+
+def test_verbose_false_prints_nothing(capsys):
+    model = logistic()
+    fit(model, X_TABLE, Y_TABLE, loss="bce", optimizer=SGD(model.parameters(), 1.0), epochs=2,
+        verbose=False)
+    assert capsys.readouterr().out == ""
+
+
+def test_l2_adds_alpha_times_sum_of_squares_to_the_loss():
+    plain, reg = logistic(), logistic()
+    h0 = quiet_fit(plain, X_TABLE, Y_TABLE, loss="bce", optimizer=SGD(plain.parameters(), 1.0))
+    h1 = quiet_fit(reg, X_TABLE, Y_TABLE, loss="bce", optimizer=SGD(reg.parameters(), 1.0),
+                   l2=0.01)
+    assert h1.loss[0] - h0.loss[0] == pytest.approx(0.01 * sum(w * w for w in W_SEED))
+
+
+def test_evaluate_and_predict_give_plain_numbers_for_the_seed_model():
+    model = logistic()
+    preds = predict(model, X_TABLE)
+    assert preds == pytest.approx([0.60841366, 0.45860596, 0.3262757, 0.36375058], abs=5e-9)
+    assert all(isinstance(p, float) for p in preds)
+    result = evaluate(model, X_TABLE, Y_TABLE, loss="bce")
+    assert result["loss"] == pytest.approx(0.822322582088, abs=1e-12)
+    assert result["accuracy"] == 0.25  # only the last row is on the right side of 0.5
+
+
+def test_predict_of_a_multi_output_model_gives_lists_of_floats():
+    preds = predict(MLP(2, [3, 4], seed=0), [[1.0, 2.0]])
+    assert len(preds[0]) == 4 and all(isinstance(v, float) for v in preds[0])
+
+
+def test_accuracy_reads_argmax_for_lists_and_threshold_for_single_outputs():
+    assert accuracy([[Value(0.1), Value(0.9)], [Value(2.0), Value(1.0)]], [1, 1]) == 0.5
+    assert accuracy([Value(0.7), Value(-0.2)], [1.0, -1.0], threshold=0.0) == 1.0
+    assert accuracy([Value(0.7), Value(0.2)], [1.0, 1.0]) == 0.5
+
+
+def test_hinge_targets_minus_one_plus_one_are_scored_at_zero():
+    X, y = two_moons(30, seed=4, labels=(-1.0, 1.0))
+    model = MLP(2, [8, 1], activation="relu", seed=0)
+    quiet_fit(model, X, y, loss="hinge", optimizer=SGD(model.parameters(), 0.1), epochs=30)
+    right = sum((s > 0) == (t > 0) for s, t in zip(predict(model, X), y)) / len(y)
+    assert evaluate(model, X, y, loss="hinge")["accuracy"] == right
+
+
+def test_mini_batch_training_learns_two_moons():
+    X, y = two_moons(60, noise=0.1, seed=5)
+    model = MLP(2, [8, 1], output_activation="sigmoid", seed=0)
+    h = quiet_fit(model, X, y, loss="bce", optimizer=Adam(model.parameters(), 0.05),
+                  epochs=40, batch_size=10, seed=0)
+    assert h.loss[-1] < h.loss[0] / 2
+    assert evaluate(model, X, y, loss="bce")["accuracy"] >= 0.85
+
+
+@pytest.mark.parametrize("kw, words", [
+    ({"loss": "nope"}, "unknown loss"),
+    ({"optimizer": "lbfgs"}, "unknown optimizer"),
+    ({"metrics": ["f1"]}, "unknown metric"),
+    ({"batch_size": 0}, "batch_size"),
+    ({"epochs": -1}, "epochs"),
+])
+def test_bad_fit_arguments_raise_value_error(kw, words):
+    with pytest.raises(ValueError, match=words):
+        quiet_fit(logistic(), X_TABLE, Y_TABLE, **kw)
+
+
+def test_mismatched_samples_and_targets_raise():
+    with pytest.raises(ValueError, match="4 samples but y has 3"):
+        quiet_fit(logistic(), X_TABLE, Y_TABLE[:3])
+
+
+def test_two_moons_is_seeded_balanced_and_leaves_global_random_alone():
+    random.seed(1)
+    state = random.getstate()
+    X, y = two_moons(101, noise=0.1, seed=7)
+    assert (X, y) == two_moons(101, noise=0.1, seed=7)
+    assert random.getstate() == state
+    assert len(X) == 101 and y.count(0.0) == 50 and y.count(1.0) == 51
+    assert two_moons(10, seed=7, labels=(-1.0, 1.0))[1].count(-1.0) == 5
