@@ -1,0 +1,318 @@
+"""viz.draw_dot and viz.render: what a diagram shows, that it is stable, and its errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import graphviz
+import pytest
+
+import viz
+from micrograd_nn import Constant, Parameter, Value, topological_order
+from micrograd_nn.nn import MLP
+from viz.dot import format_number, grad_colour
+
+REPO = Path(__file__).resolve().parent.parent
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+
+def neuron() -> tuple[Value, dict[str, Value]]:
+    """Seed 002's neuron sigmoid(w1*x1 + w2*x2 + b) with plain Value leaves, labelled."""
+    leaves = {name: Value(v, name) for name, v in
+              [("x1", 2.0), ("x2", 3.0), ("w1", 0.0), ("w2", 1.0), ("b", 4.0)]}
+    x1, x2, w1, w2, b = leaves.values()
+    n = Value.sum([(w1 * x1).named("w1x1"), (w2 * x2).named("w2x2"), b]).named("n")
+    return n.sigmoid().named("o"), leaves
+
+
+def node_line(source: str, label: str) -> str:
+    """The DOT statement of the Value box whose first field is ``label``."""
+    lines = [ln for ln in source.splitlines() if f'label="{{ {label} |' in ln]
+    assert len(lines) == 1, f"expected one node labelled {label!r}, got {lines}"
+    return lines[0]
+
+
+def svg_texts(path: Path) -> list[str]:
+    return [t.text or "" for t in ET.parse(path).iter(f"{SVG_NS}text")]
+
+
+def test_dot_source_shows_every_label_data_grad_and_op():
+    o, _ = neuron()
+    o.backward()
+    source = viz.draw_dot(o).source
+    for node in topological_order(o, leaves=True):
+        line = node_line(source, node.label)
+        assert f"data {format_number(node.data)}" in line
+        assert f"grad {format_number(node.grad)}" in line
+    for op in ("*", "Σ", "sigmoid"):
+        assert f"label={op}" in source or f'label="{op}"' in source
+
+
+def test_svg_rendered_by_dot_contains_labels_values_and_ops(tmp_path):
+    o, _ = neuron()
+    o.backward()
+    path = viz.render(o, tmp_path / "neuron.svg")
+    assert path == tmp_path / "neuron.svg"
+    texts = svg_texts(path)
+    for node in topological_order(o, leaves=True):
+        assert node.label in texts
+        assert f"data {format_number(node.data)}" in texts
+        assert f"grad {format_number(node.grad)}" in texts
+    assert {"*", "Σ", "sigmoid"} <= set(texts)
+
+
+def test_same_graph_built_twice_gives_identical_dot_source():
+    first, second = neuron()[0], neuron()[0]
+    first.backward()
+    second.backward()
+    a, b = viz.draw_dot(first).source, viz.draw_dot(second).source
+    assert a == b
+    assert str(id(first)) not in a
+
+
+def test_unlabelled_nodes_are_named_as_explain_names_them():
+    x = Value(1.5)
+    y = (x * 2.0).tanh()
+    source = viz.draw_dot(y).source
+    assert "{ n0 | data 1.5000" in source and "{ n1 | data 3.0000" in source
+    assert 'label="{ data 2.0000 }"' in source  # the constant: its value, no name or grad
+
+
+def test_sum_of_many_terms_is_one_sigma_op_node():
+    xs = [Value(float(i), f"x{i}") for i in range(5)]
+    source = viz.draw_dot(Value.sum(xs)).source
+    assert source.count('label="Σ"') == 1
+    sigma = re.search(r'(v\d+_op) \[label="Σ"', source).group(1)
+    # one edge per term, in input order
+    tails = re.findall(rf"(v\d+) -> {sigma}", source)
+    labels = [re.search(rf"\b{t} \[label=\"{{ (x\d)", source).group(1) for t in tails]
+    assert labels == ["x0", "x1", "x2", "x3", "x4"]
+
+
+def test_edges_follow_input_order_for_non_commutative_ops():
+    a, b = Value(5.0, "a"), Value(2.0, "b")
+    source = viz.draw_dot((b - a).named("d")).source
+    edges = re.findall(r"(v\d+) -> v\d+_op", source)
+    assert [re.search(rf"\b{e} \[label=\"{{ (\w+)", source).group(1) for e in edges] == ["b", "a"]
+
+
+def test_parameters_inputs_and_constants_are_drawn_differently():
+    x, w = Value(2.0, "x"), Value(-3.0, "w")
+    source = viz.draw_dot((x * w + 1.0).named("z"), params=[w]).source
+    param, inp = node_line(source, "w"), node_line(source, "x")
+    const = next(ln for ln in source.splitlines() if 'label="{ data 1.0000 }"' in ln)
+    assert "penwidth=3" in param and "rounded" not in param
+    assert "rounded" in inp and "penwidth" not in inp
+    assert "dashed" in const and "grad" not in const
+
+
+def test_nn_parameters_are_marked_without_params_argument():
+    model = MLP(2, [1], seed=0)
+    y = model([Value(1.0, "x1"), Value(2.0, "x2")])
+    source = viz.draw_dot(y).source
+    assert all(isinstance(p, Parameter) for p in model.parameters())
+    for p in model.parameters():
+        assert "penwidth=3" in node_line(source, p.label)
+    assert "rounded" in node_line(source, "x1")
+
+
+def test_numbers_show_four_decimals_or_four_significant_digits():
+    assert [format_number(x) for x in (2.0, -0.19661193, 0.0, 0.000910221, 1.5e8)] == [
+        "2.0000", "-0.1966", "0.0000", "0.0009102", "1.5e+08"]
+
+
+def test_grad_colour_is_red_for_positive_blue_for_negative_and_deepens_with_size():
+    def rgb(colour: str) -> tuple[int, ...]:
+        return tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+
+    assert grad_colour(0.0, 1.0) == "#ffffff"
+    red, blue = rgb(grad_colour(1.0, 1.0)), rgb(grad_colour(-1.0, 1.0))
+    assert red[0] > red[2] and blue[2] > blue[0]
+    weak, strong = rgb(grad_colour(0.01, 1.0)), rgb(grad_colour(0.5, 1.0))
+    assert sum(strong) < sum(weak) < 3 * 255  # darker = further from white, still tinted
+    assert grad_colour(7.0, 1.0) == grad_colour(1.0, 1.0)  # capped at the scale
+
+
+def test_node_fill_follows_its_grad_sign():
+    a, b = Value(2.0, "a"), Value(3.0, "b")
+    d = (a - b).named("d")
+    d.backward()
+    source = viz.draw_dot(d).source
+    assert grad_colour(1.0, 1.0) in node_line(source, "a")
+    assert grad_colour(-1.0, 1.0) in node_line(source, "b")
+
+
+def test_show_grad_false_leaves_out_grads_and_colours():
+    o, _ = neuron()
+    o.backward()
+    source = viz.draw_dot(o, show_grad=False).source
+    assert not re.search(r'label="[^"]*grad', source)
+    assert set(re.findall(r'fillcolor="?(#?\w+)', source)) <= {"#ffffff", "white"}
+
+
+def test_highlight_marks_the_node_and_its_op():
+    o, leaves = neuron()
+    n = o.inputs[0]
+    source = viz.draw_dot(o, highlight=n).source
+    assert "class=highlight" in node_line(source, "n")
+    assert source.count("class=highlight") == 1
+
+
+def test_top_to_bottom_layout_lays_record_fields_across():
+    o, _ = neuron()
+    source = viz.draw_dot(o, rankdir="TB").source
+    assert "rankdir=TB" in source and 'label="o | data 0.9991' in source
+
+
+def test_bad_arguments_raise_clear_errors():
+    o, _ = neuron()
+    with pytest.raises(ValueError, match="rankdir"):
+        viz.draw_dot(o, rankdir="sideways")
+    with pytest.raises(TypeError, match="needs a Value"):
+        viz.draw_dot(0.5)
+    with pytest.raises(ValueError, match="max_nodes"):
+        viz.draw_dot(o, max_nodes=0)
+    with pytest.raises(TypeError, match="params"):
+        viz.draw_dot(o, params=[1.0])
+
+
+def test_record_syntax_in_labels_is_escaped(tmp_path):
+    x = Value(1.0, "a{b}|<c>")
+    path = viz.render(x.tanh().named('say "hi"'), tmp_path / "odd.svg")
+    assert {"a{b}|<c>", 'say "hi"'} <= set(svg_texts(path))
+
+
+def chain(length: int) -> Value:
+    v = Value(0.1, "x")
+    for _ in range(length - 1):
+        v = v.tanh()
+    return v
+
+
+def test_too_many_nodes_raises_saying_how_many_and_what_to_do():
+    with pytest.raises(ValueError) as info:
+        viz.draw_dot(chain(20_000), max_nodes=1000)
+    message = str(info.value)
+    assert "20,000 nodes" in message and "max_nodes=1,000" in message
+    assert "subgraph" in message and "max_nodes=20000" in message
+
+
+def test_huge_graph_stops_counting_past_the_cap():
+    with pytest.raises(ValueError, match="more than 100,000 nodes"):
+        viz.draw_dot(chain(100_002))
+
+
+def test_exactly_max_nodes_is_drawn():
+    source = viz.draw_dot(chain(50), max_nodes=50).source
+    assert len(re.findall(r"^\tv\d+ \[", source, re.M)) == 50
+
+
+def test_render_format_comes_from_suffix_or_argument(tmp_path):
+    o, _ = neuron()
+    png = viz.render(o, tmp_path / "a.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    pdf = viz.render(o, tmp_path / "b", format="pdf")
+    assert pdf == tmp_path / "b.pdf" and pdf.read_bytes()[:5] == b"%PDF-"
+    assert viz.render(o, tmp_path / "sub" / "c").name == "c.svg"
+    with pytest.raises(ValueError, match="ends in .svg but format='png'"):
+        viz.render(o, tmp_path / "d.svg", format="png")
+    with pytest.raises(ValueError, match="format must be one of"):
+        viz.render(o, tmp_path / "e", format="gif")
+
+
+def test_render_without_dot_says_how_to_install_and_keeps_the_source(tmp_path, monkeypatch):
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    o, _ = neuron()
+    with pytest.raises(viz.DotNotFoundError) as info:
+        viz.render(o, tmp_path / "graph.svg")
+    message = str(info.value)
+    for hint in ("apt-get install graphviz", "brew install graphviz", "conda install"):
+        assert hint in message
+    source = tmp_path / "graph.dot"
+    assert str(source) in message
+    assert source.read_text(encoding="utf-8") == viz.draw_dot(o).source
+    assert not (tmp_path / "graph.svg").exists()
+
+
+def upstream_style_draw(root) -> graphviz.Digraph:
+    """What upstream micrograd's trace_graph notebook does: walk ``_prev`` into a set,
+    name nodes by ``id()``, read ``_op``, ``data`` and ``grad``."""
+    nodes, edges = set(), set()
+
+    def build(v):
+        if v not in nodes:
+            nodes.add(v)
+            for child in v._prev:
+                edges.add((child, v))
+                build(child)
+
+    build(root)
+    dot = graphviz.Digraph(format="svg", graph_attr={"rankdir": "LR"})
+    for n in nodes:
+        uid = str(id(n))
+        label = "{ data %.4f | grad %.4f }" % (n.data, n.grad)  # noqa: UP031 (as upstream)
+        dot.node(name=uid, label=label, shape="record")
+        if n._op:
+            dot.node(name=uid + n._op, label=n._op)
+            dot.edge(uid + n._op, uid)
+    for n1, n2 in edges:
+        dot.edge(str(id(n1)), str(id(n2)) + n2._op)
+    return dot
+
+
+def upstream_records(dot: graphviz.Digraph) -> list[str]:
+    return sorted(re.findall(r'label="(\{ data [^"]*\})"', dot.source))
+
+
+def test_upstream_micrograd_draw_dot_pattern_works_on_our_value():
+    from micrograd.engine import Value as UpstreamValue
+
+    def expr(V):
+        a, b, c = V(2.0), V(-3.0), V(10.0)
+        return (a * b + c).relu() * a
+
+    ours, theirs = expr(Value), expr(UpstreamValue)
+    ours.backward()
+    theirs.backward()
+    drawn = upstream_style_draw(ours)
+    assert upstream_records(drawn) == upstream_records(upstream_style_draw(theirs))
+    ops = re.findall(r'label="?([^"{]+?)"?\]', drawn.source)
+    assert sorted(ops) == ["*", "*", "+", "relu"]
+
+
+def test_docs_graph_svg_is_the_neuron_after_backward():
+    o, leaves = neuron()
+    o.backward()
+    texts = svg_texts(REPO / "docs" / "graph.svg")
+    for name, leaf in leaves.items():
+        assert name in texts and f"grad {format_number(leaf.grad)}" in texts
+    assert "data 0.9991" in texts
+
+
+def test_draw_graph_example_writes_diagrams_and_pages(tmp_path):
+    # viz may not be installed (an editable install made before viz/ existed): use the tree.
+    path = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)
+    env = dict(os.environ, PYTHONPATH=path)
+    out = subprocess.run(
+        [sys.executable, str(REPO / "examples" / "draw_graph.py"), "--json",
+         "--out", str(tmp_path)], capture_output=True, text=True, env=env, check=True)
+    paths = json.loads(out.stdout)
+    assert set(paths) == {"neuron_svg", "mlp_svg", "page", "mlp_page"}
+    assert "data 0.9991" in svg_texts(Path(paths["neuron_svg"]))  # σ(7)
+    assert "loss" in svg_texts(Path(paths["mlp_svg"]))
+    assert Path(paths["page"]).read_text(encoding="utf-8").count('class="frame"') == 5
+
+
+def test_constants_are_leaves_not_parameters_even_if_listed():
+    k = Constant(2.0)
+    source = viz.draw_dot((Value(1.0, "x") * k).named("y"), params=[k]).source
+    const = next(ln for ln in source.splitlines() if 'label="{ data 2.0000 }"' in ln)
+    assert "dashed" in const and "penwidth" not in const
