@@ -28,6 +28,7 @@ nav button { font: inherit; padding: .35rem .9rem; cursor: pointer; }
 .keys { color: #666; font-size: .9rem; }
 .diagram { overflow-x: auto; border: 1px solid #ddd; padding: .5rem; }
 .diagram svg { max-width: 100%; height: auto; }
+#player.actual .diagram svg { max-width: none; }
 .explain h2 { font-size: 1.05rem; margin: 1rem 0 .3rem; }
 .explain pre { background: #f6f6f6; padding: .6rem .8rem; overflow-x: auto; font-size: .95rem; }
 """
@@ -40,6 +41,7 @@ _SCRIPT = """
   var counter = document.getElementById('step-counter');
   var prev = document.getElementById('prev');
   var next = document.getElementById('next');
+  var zoom = document.getElementById('zoom');
   var last = frames.length - 1;
   var current = 0;
   function show(k) {
@@ -53,7 +55,16 @@ _SCRIPT = """
     counter.textContent = 'Step ' + k + ' / ' + last;
     prev.disabled = k === 0;
     next.disabled = k === last;
+    var mark = frames[k].querySelector('g.highlight');
+    if (mark && player.classList.contains('actual')) {
+      mark.scrollIntoView({block: 'nearest', inline: 'center'});
+    }
   }
+  zoom.addEventListener('click', function () {
+    var actual = player.classList.toggle('actual');
+    zoom.textContent = actual ? 'Fit to width' : 'Actual size';
+    show(current);
+  });
   prev.addEventListener('click', function () { show(current - 1); });
   next.addEventListener('click', function () { show(current + 1); });
   document.addEventListener('keydown', function (e) {
@@ -153,6 +164,7 @@ Rounded boxes are inputs, thick green borders parameters, dashed boxes constants
 <span id="step-counter">Step 0 / {last}</span>
 <button id="next" type="button">Next &#9654;</button>
 <span class="keys">or the &#8592; &#8594; keys</span>
+<button id="zoom" type="button">Actual size</button>
 </nav>
 <noscript><p>Scripts are off: only step 0 is shown.</p></noscript>
 <main id="player" data-step="0" data-total="{last}" data-node="" data-node-id="">

@@ -1,0 +1,169 @@
+"""Stepping through backward: Value.backward_steps, viz.backward_frames and the page's content."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+from test_viz import SVG_NS, neuron
+
+import viz
+from micrograd_nn import Value, topological_order
+from viz.dot import format_number
+
+
+def square_plus_self() -> Value:
+    a = Value(-1.5, "a")
+    return (a * a + a).named("out")
+
+
+def doubled_twice() -> Value:
+    a = Value(0.7, "a")
+    b = (a + a).named("b")
+    return (b + b).named("c")
+
+
+def diamond() -> Value:
+    a = Value(1.3, "a")
+    b, c = (a * 2.0).named("b"), (a + 3.0).named("c")
+    return (b * c).tanh().named("d")
+
+
+def mixed() -> Value:
+    x, y = Value(0.4, "x"), Value(-2.0, "y")
+    h = (x * y).named("h")
+    return Value.sum([h.exp(), h * x, (y ** 2).log(), h / 3.0]).relu().sigmoid().named("out")
+
+
+GRAPHS = [square_plus_self, doubled_twice, diamond, mixed, lambda: neuron()[0]]
+
+
+def final_grads(root: Value) -> dict[Value, float]:
+    """Each node's grad after ``root.backward()`` from zeroed grads."""
+    root.zero_grad()
+    root.backward()
+    return {n: n.grad for n in topological_order(root, leaves=True)}
+
+
+@pytest.mark.parametrize("build", GRAPHS)
+def test_backward_steps_visit_each_op_once_with_its_grad_complete(build):
+    root = build()
+    final = final_grads(root)
+    interior = [n for n in final if n.inputs]
+    root.zero_grad()
+    visited = []
+    for step in root.backward_steps():
+        # Nothing reaches a node after its own step, so its grad must be final already.
+        assert step.node.grad == final[step.node]
+        assert step.upstream == final[step.node]
+        visited.append(step.node)
+    assert len(visited) == len(interior) == step.total
+    assert set(visited) == set(interior)
+
+
+@pytest.mark.parametrize("build", GRAPHS)
+def test_backward_steps_end_with_exactly_backwards_grads(build):
+    root = build()
+    final = final_grads(root)
+    root.zero_grad()
+    for _ in root.backward_steps():
+        pass
+    assert {n: n.grad for n in final} == final
+
+
+def test_shared_nodes_get_every_paths_contribution():
+    out = square_plus_self()  # d/da (a*a + a) = 2a + 1
+    out.backward()
+    a = out.inputs[0].inputs[0]
+    assert a.grad == 2 * -1.5 + 1
+    c = doubled_twice()  # c = 4a
+    c.backward()
+    assert c.inputs[0].inputs[0].grad == 4.0
+
+
+def frame_texts(path) -> list[str]:
+    return [t.text or "" for t in ET.parse(path).iter(f"{SVG_NS}text")]
+
+
+def highlighted(path) -> list[str]:
+    root = ET.parse(path).getroot()
+    return [g.get("id") for g in root.iter(f"{SVG_NS}g") if "highlight" in g.get("class", "")]
+
+
+def test_one_frame_before_backward_and_one_per_step(tmp_path):
+    o, leaves = neuron()
+    steps = len([n for n in topological_order(o, leaves=True) if n.inputs])
+    paths = viz.backward_frames(o, tmp_path / "frames")
+    assert len(paths) == steps + 1
+    assert [p.name for p in paths] == [f"step_{k:03d}.svg" for k in range(steps + 1)]
+    assert highlighted(paths[0]) == []
+    assert all(len(highlighted(p)) == 1 for p in paths[1:])
+
+
+def test_frames_show_grads_as_they_are_at_each_step(tmp_path):
+    o, leaves = neuron()
+    paths = viz.backward_frames(o, tmp_path)
+    first, last = frame_texts(paths[0]), frame_texts(paths[-1])
+    grads = [t for t in first if t.startswith("grad ")]
+    assert grads and set(grads) == {"grad 0.0000"}
+    assert "grad 1.0000" in frame_texts(paths[1])  # step 1 seeds o.grad = 1
+    for leaf in leaves.values():  # the pass leaves backward's grads, and so does the last frame
+        assert f"grad {format_number(leaf.grad)}" in last
+    assert leaves["w1"].grad == 2.0 * o.data * (1 - o.data)
+
+
+def test_frames_highlight_the_steps_nodes_in_backward_order(tmp_path):
+    o, _ = neuron()
+    ids = {n: f"v{k}" for k, n in enumerate(topological_order(o, leaves=True))}
+    expected = [ids[step.node] for step in o.backward_steps()]
+    paths = viz.backward_frames(o, tmp_path)
+    assert [highlighted(p)[0] for p in paths[1:]] == expected
+
+
+def test_frames_keep_one_layout_while_grads_change(tmp_path):
+    x = Value(0.25, "x")
+    y = (x * -40.0).tanh() * 1234.5  # grads of very different widths appear step by step
+    sizes = {ET.parse(p).getroot().get("viewBox") for p in viz.backward_frames(y, tmp_path)}
+    assert len(sizes) == 1
+
+
+def test_frames_png_and_bad_format(tmp_path):
+    paths = viz.backward_frames(doubled_twice(), tmp_path, format="png")
+    assert len(paths) == 3 and paths[0].read_bytes()[:4] == b"\x89PNG"
+    with pytest.raises(ValueError, match="format must be one of"):
+        viz.backward_frames(doubled_twice(), tmp_path, format="gif")
+
+
+def test_frames_refuse_a_graph_past_max_nodes_before_running_backward(tmp_path):
+    v = Value(0.5, "x")
+    for _ in range(30):
+        v = v.tanh()
+    with pytest.raises(ValueError, match="31 nodes"):
+        viz.backward_frames(v, tmp_path, max_nodes=20)
+    assert v.grad == 0.0 and list(tmp_path.iterdir()) == []
+
+
+def test_page_is_self_contained_and_holds_every_step(tmp_path):
+    o, _ = neuron()
+    steps = [str(s) for s in o.backward_steps()]
+    page = viz.backward_html(o, tmp_path / "sub" / "backward.html").read_text(encoding="utf-8")
+    assert page.count('class="frame"') == len(steps) + 1 == page.count("<svg")
+    assert f"Step 0 / {len(steps)}" in page
+    for text in steps:  # the chain-rule lines of every step, HTML-escaped
+        for line in text.splitlines()[1:]:
+            assert line.strip().replace('"', "&quot;") in page
+    external = re.findall(r'(?:src|href)\s*=\s*"(?!#)[^"]*"|@import|url\(\s*["\']?http', page)
+    assert external == []
+    assert "<script src" not in page and "<link" not in page
+
+
+def test_page_ids_are_unique_and_name_each_steps_node(tmp_path):
+    o, _ = neuron()
+    page = viz.backward_html(o, tmp_path / "b.html").read_text(encoding="utf-8")
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))
+    nodes = re.findall(r'data-step="(\d+)" data-node="([^"]*)" data-node-id="([^"]*)"', page)
+    assert [n for _, n, _ in nodes] == ["", "o", "n", "w1x1", "w2x2"]
+    for step, _, node_id in nodes[1:]:
+        assert f'id="s{step}-{node_id}" class="node highlight"' in page
