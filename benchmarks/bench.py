@@ -38,10 +38,11 @@ from pathlib import Path
 from typing import Any
 
 import micrograd_nn
-from micrograd_nn import Value, no_grad, topological_order
+from micrograd_nn import Value, gc_paused, no_grad, topological_order
 
 HERE = Path(__file__).resolve().parent
 LOSS_TOLERANCE = 1e-9
+OURS, PAUSED, TORCH = "micrograd_nn", "micrograd_nn+gc_paused", "torch"
 
 
 # ---------------------------------------------------------------------------------------
@@ -139,11 +140,19 @@ class Engine:
         return loss.data
 
 
+class PausedEngine(Engine):
+    """micrograd_nn with each step inside its documented ``gc_paused()`` block."""
+
+    def step(self, model: list, xs: list, ys: list, lr: float) -> float:
+        with gc_paused():
+            return super().step(model, xs, ys, lr)
+
+
 class TorchEngine(Engine):
     """PyTorch with 0-d float64 tensors: what a user might pick instead of a scalar engine."""
 
     def __init__(self, torch: Any) -> None:
-        super().__init__(f"torch {torch.__version__}", None)
+        super().__init__(TORCH, None)
         self.torch = torch
 
     def param(self, x: float) -> Any:
@@ -176,13 +185,36 @@ def load_upstream() -> tuple[Engine | None, str]:
     return Engine("micrograd", UpstreamValue), f"micrograd {_version('micrograd')}"
 
 
-def load_torch() -> tuple[Engine | None, str]:
-    """PyTorch as an engine, or None and why not."""
-    try:
-        import torch
-    except ImportError:
-        return None, "not installed"
-    return TorchEngine(torch), f"torch {torch.__version__}"
+def bench_torch_step(n_points: int, repeats: int) -> dict[str, Any]:
+    """The demo step in PyTorch, timed in a child process (else PyTorch's many objects
+    would make every ``gc.collect()`` here slower, for all engines): summary and losses,
+    or a status saying why not."""
+    from importlib.util import find_spec
+    if find_spec("torch") is None:
+        return {"status": "not installed"}
+    code = f"import bench; bench.torch_child({n_points}, {repeats})"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=HERE, timeout=1800)
+    report = _last_json_object(proc.stdout)
+    if proc.returncode != 0 or report is None:
+        tail = proc.stderr.strip().splitlines()[-1:]
+        return {"status": f"failed: exit {proc.returncode} {' '.join(tail)}"}
+    return report
+
+
+def torch_child(n_points: int, repeats: int) -> None:
+    """Inside the child: time PyTorch's demo step, print the result as JSON."""
+    import torch
+
+    xs, ys = two_moons(n_points)
+    engine = TorchEngine(torch)
+    losses: list[float] = []
+    step = _stepper(engine, build_model(engine.param, initial_weights([2, 16, 16, 1])),
+                    xs, ys, losses)
+    samples = alternate({TORCH: step}, repeats)[TORCH]
+    print(json.dumps(summary(samples) | {"status": "ok", "version": torch.__version__,
+                                         "losses": losses,
+                                         "bare_gc_collect_seconds": bare_collect_seconds()}))
 
 
 def _version(dist: str) -> str:
@@ -220,9 +252,16 @@ def alternate(tasks: dict[str, Callable[[], Any]], repeats: int) -> dict[str, li
 
 
 def summary(samples: list[float]) -> dict[str, Any]:
-    """Median, and spread as (max - min) / median: how noisy the machine was."""
+    """Median, and the noise: median absolute deviation relative to the median."""
     med = statistics.median(samples)
-    return {"median": med, "spread": (max(samples) - min(samples)) / med, "samples": samples}
+    mad = statistics.median(abs(x - med) for x in samples)
+    return {"median": med, "mad": mad / med, "samples": samples}
+
+
+def bare_collect_seconds(repeats: int = 5) -> float:
+    """What one ``gc.collect()`` with nothing to free costs in this process: part of
+    every timed repeat, the same for every engine in the process."""
+    return statistics.median(timed(lambda: None) for _ in range(repeats))
 
 
 # ---------------------------------------------------------------------------------------
@@ -242,7 +281,7 @@ def bench_train_step(engines: list[Engine], n_points: int, repeats: int) -> dict
     out: dict[str, Any] = {"points": n_points, "nodes_per_step": _count_step_nodes(xs, ys)}
     for engine in engines:
         out[engine.name] = summary(samples[engine.name]) | {"losses": losses[engine.name]}
-    reference = losses["micrograd_nn"]
+    reference = losses[OURS]
     for engine in engines[1:]:
         diff = max(abs(a - b) for a, b in zip(reference, losses[engine.name]))
         out[engine.name]["loss_max_abs_diff"] = diff
@@ -258,7 +297,7 @@ def _stepper(engine: Engine, model: list, xs: list, ys: list,
 
 
 def _count_step_nodes(xs: list, ys: list) -> int:
-    engine = Engine("micrograd_nn", Value)
+    engine = Engine(OURS, Value)
     loss = demo_loss(engine, build_model(Value, initial_weights([2, 16, 16, 1])), xs, ys)
     return len(topological_order(loss, leaves=True))
 
@@ -324,13 +363,23 @@ def bench_memory(value_cls: Any, n_ops: int) -> dict[str, Any]:
 
 
 def bench_depth(big: int, small: int, repeats: int) -> dict[str, Any]:
-    """Seconds to build, backpropagate and free chains of ``small`` and ``big`` nodes."""
-    def run(n: int) -> Callable[[], None]:
-        return lambda: chain(Value, n).backward()
-    samples = alternate({"small": run(small), "big": run(big)}, repeats)
-    out = {"small_nodes": small, "big_nodes": big,
-           "small": summary(samples["small"]), "big": summary(samples["big"])}
+    """Seconds to build, backpropagate and free chains of ``small`` and ``big`` nodes,
+    plainly and inside ``gc_paused()`` (which shows what the collector adds)."""
+    def run(n: int, paused: bool) -> Callable[[], None]:
+        def build_and_backward() -> None:
+            if paused:
+                with gc_paused():
+                    chain(Value, n).backward()
+            else:
+                chain(Value, n).backward()
+        return build_and_backward
+    tasks = {f"{size}{tag}": run(n, bool(tag)) for size, n in (("small", small), ("big", big))
+             for tag in ("", "_paused")}
+    samples = alternate(tasks, repeats)
+    out: dict[str, Any] = {"small_nodes": small, "big_nodes": big}
+    out |= {name: summary(times) for name, times in samples.items()}
     out["time_ratio"] = out["big"]["median"] / out["small"]["median"]
+    out["time_ratio_paused"] = out["big_paused"]["median"] / out["small_paused"]["median"]
     return out
 
 
@@ -406,11 +455,11 @@ def _last_json_object(text: str) -> dict[str, Any] | None:
 
 
 def _ms(s: dict[str, Any]) -> str:
-    return f"{s['median'] * 1e3:,.1f} ms (±{s['spread'] / 2:.0%})"
+    return f"{s['median'] * 1e3:,.1f} ms (±{s['mad']:.0%})"
 
 
 def _s(s: dict[str, Any]) -> str:
-    return f"{s['median']:,.2f} s (±{s['spread'] / 2:.0%})"
+    return f"{s['median']:,.2f} s (±{s['mad']:.0%})"
 
 
 def _row(figure: str, ours: str, upstream: str = "—", ratio: str = "—", target: str = "—",
@@ -419,28 +468,35 @@ def _row(figure: str, ours: str, upstream: str = "—", ratio: str = "—", targ
             "target": target, "met": met}
 
 
-def train_rows(r: dict[str, Any], names: list[str]) -> list[dict[str, Any]]:
-    """Rows for figure 1: step time, speed ratio, loss agreement, and PyTorch if run."""
-    ours = r["micrograd_nn"]
+def train_rows(r: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rows for figure 1: step time plainly and inside gc_paused, loss agreement, PyTorch."""
+    ours = r[OURS]
     label = f"demo step, MLP 2-16-16-1, {r['points']} points ({r['nodes_per_step']:,} nodes)"
+    up = r.get("micrograd")
     rows = []
-    if "micrograd" in names:
-        up = r["micrograd"]
-        ratio = up["median"] / ours["median"]
-        rows.append(_row(label, _ms(ours), _ms(up), f"{ratio:.1f}× faster", "≥ 20×",
+    paused = "same step, each inside micrograd_nn.gc_paused()"
+    for name, figure in [(OURS, label), (PAUSED, paused)]:
+        mine = r[name]
+        if up is None:
+            rows.append(_row(figure, _ms(mine), "not installed", target="≥ 20×"))
+            continue
+        ratio = up["median"] / mine["median"]
+        rows.append(_row(figure, _ms(mine), _ms(up), f"{ratio:.1f}× faster", "≥ 20×",
                          ratio >= 20))
+    if up is not None:
         rows.append(_row(f"same loss, last of {len(ours['losses'])} steps",
                          f"{ours['losses'][-1]:.12f}", f"{up['losses'][-1]:.12f}",
                          f"max diff {up['loss_max_abs_diff']:.1e}", "diff ≤ 1e-9",
                          up["loss_max_abs_diff"] <= LOSS_TOLERANCE))
+    t = r[TORCH]
+    if t["status"] != "ok":
+        rows.append(_row("same step in PyTorch, float64 0-d tensors (info)", _ms(ours),
+                         t["status"], target="info"))
     else:
-        rows.append(_row(label, _ms(ours), "not installed", target="≥ 20×"))
-    for name in names:
-        if name.startswith("torch"):
-            t = r[name]
-            rows.append(_row(f"same step in {name}, float64 0-d tensors (info)", _ms(ours),
-                             _ms(t), f"{t['median'] / ours['median']:.1f}× faster",
-                             f"info; loss diff {t['loss_max_abs_diff']:.1e}"))
+        rows.append(_row(f"same step in PyTorch {t['version']}, float64 0-d tensors (info)",
+                         _ms(ours), _ms(t), f"{t['median'] / ours['median']:.1f}× faster",
+                         f"info; loss diff {t['loss_max_abs_diff']:.1e}; its gc.collect() "
+                         f"{t['bare_gc_collect_seconds'] * 1e3:.0f} ms"))
     return rows
 
 
@@ -465,11 +521,14 @@ def memory_rows(ours: dict[str, Any], up: dict[str, Any] | None) -> list[dict[st
 def depth_rows(d: dict[str, Any], upstream_result: str) -> list[dict[str, Any]]:
     """Rows for figure 3: the deep chain works, and time grows linearly."""
     big, small = d["big_nodes"], d["small_nodes"]
+    limit = 1.2 * big / small
     return [
         _row(f"{big:,}-node chain: build + backward + free", _s(d["big"]), upstream_result,
              target="runs at default recursion limit", met=True),
         _row(f"scaling: time({big:,}) / time({small:,})", f"{d['time_ratio']:.1f}×",
-             target=f"≤ {1.2 * big / small:.0f}×", met=d["time_ratio"] <= 1.2 * big / small),
+             target=f"≤ {limit:.0f}×", met=d["time_ratio"] <= limit),
+        _row("same scaling, each chain inside gc_paused() (info)",
+             f"{d['time_ratio_paused']:.1f}× ({_s(d['big_paused'])})", target="info"),
     ]
 
 
@@ -521,6 +580,7 @@ def machine() -> dict[str, Any]:
         "gc_threshold": gc.get_threshold(),
         "recursion_limit": sys.getrecursionlimit(),
         "micrograd_nn": micrograd_nn.__version__,
+        "bare_gc_collect_seconds": bare_collect_seconds(),
     }
 
 
@@ -599,7 +659,7 @@ def profile_step(n_points: int, repeats: int, top: int = 15) -> dict[str, Any]:
     import pstats
 
     xs, ys = two_moons(n_points)
-    engine = Engine("micrograd_nn", Value)
+    engine = Engine(OURS, Value)
     model = build_model(Value, initial_weights([2, 16, 16, 1]))
     clock = _GcClock()
     gc.callbacks.append(clock)
@@ -638,16 +698,21 @@ QUICK = {"points": 10, "memory_nodes": 20_000, "depth": (20_000, 2_000),
 def run(sizes: dict[str, Any], repeats: int, digits: bool, profile: bool) -> dict[str, Any]:
     """Every figure; returns the JSON document (results, table rows, machine)."""
     upstream, upstream_note = load_upstream()
-    torch_engine, torch_note = load_torch()
-    engines = [e for e in (Engine("micrograd_nn", Value), upstream, torch_engine) if e]
+    engines = [e for e in (Engine(OURS, Value), PausedEngine(PAUSED, Value), upstream) if e]
     names = [e.name for e in engines]
-    _say(f"engines: {', '.join(names)}" + ("" if upstream else f" — {upstream_note}"))
+    _say(f"engines: {', '.join(names)}" + ("" if upstream else f"; {upstream_note}"))
     results: dict[str, Any] = {}
     _say("1/5 demo training step")
     results["train_step"] = bench_train_step(engines, sizes["points"], repeats)
     check_losses(results["train_step"], names[1:])
+    _say("1/5 the same step in PyTorch (child process)")
+    results["train_step"][TORCH] = torch = bench_torch_step(sizes["points"], repeats)
+    if torch["status"] == "ok":
+        ours = results["train_step"][OURS]["losses"]
+        torch["loss_max_abs_diff"] = max(abs(a - b) for a, b in zip(ours, torch["losses"]))
+    torch_note = torch["version"] if torch["status"] == "ok" else torch["status"]
     _say("2/5 memory per node")
-    results["memory"] = {"micrograd_nn": bench_memory(Value, sizes["memory_nodes"])}
+    results["memory"] = {OURS: bench_memory(Value, sizes["memory_nodes"])}
     if upstream:
         results["memory"]["micrograd"] = bench_memory(upstream.value_cls, sizes["memory_nodes"])
     _say("3/5 depth and scaling")
@@ -662,8 +727,8 @@ def run(sizes: dict[str, Any], repeats: int, digits: bool, profile: bool) -> dic
     if profile:
         _say("profile of the demo step")
         results["profile"] = profile_step(sizes["points"], repeats)
-    rows = [*train_rows(results["train_step"], names),
-            *memory_rows(results["memory"]["micrograd_nn"], results["memory"].get("micrograd")),
+    rows = [*train_rows(results["train_step"]),
+            *memory_rows(results["memory"][OURS], results["memory"].get("micrograd")),
             *depth_rows(results["depth"], _short(up_depth)),
             inference_row(results["inference"]), digits_row(results["digits"])]
     return {"machine": machine(), "repeats": repeats, "upstream": upstream_note,
@@ -698,7 +763,7 @@ def main(argv: list[str] | None = None) -> int:
     m = doc["machine"]
     print(f"micrograd_nn {m['micrograd_nn']} vs {doc['upstream']}; torch: {doc['torch']}")
     print(f"{m['python']} on {m['platform']}, {m['cpu']}, {m['cores']} cores; "
-          f"medians of {repeats}, ± is half the spread (max - min) / median\n")
+          f"medians of {repeats}, ± is the median absolute deviation\n")
     print(markdown_table(doc["table"]))
     if args.profile:
         print_profile(doc["results"]["profile"])
