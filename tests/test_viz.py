@@ -76,6 +76,12 @@ def test_same_graph_built_twice_gives_identical_dot_source():
     assert str(id(first)) not in a
 
 
+def test_diagram_shows_inline_in_jupyter_as_svg():
+    o, _ = neuron()
+    bundle = viz.draw_dot(o)._repr_mimebundle_()
+    assert "data 0.9991" in bundle["image/svg+xml"]
+
+
 def test_unlabelled_nodes_are_named_as_explain_names_them():
     x = Value(1.5)
     y = (x * 2.0).tanh()
@@ -176,8 +182,12 @@ def test_bad_arguments_raise_clear_errors():
         viz.draw_dot(o, rankdir="sideways")
     with pytest.raises(TypeError, match="needs a Value"):
         viz.draw_dot(0.5)
-    with pytest.raises(ValueError, match="max_nodes"):
+    with pytest.raises(ValueError, match="max_nodes must be at least 1"):
         viz.draw_dot(o, max_nodes=0)
+    with pytest.raises(TypeError, match="max_nodes must be an int"):
+        viz.draw_dot(o, max_nodes=10.5)
+    with pytest.raises(ValueError, match="not a node of this graph"):
+        viz.draw_dot(o, highlight=Value(1.0, "elsewhere"))
     with pytest.raises(TypeError, match="params"):
         viz.draw_dot(o, params=[1.0])
 

@@ -69,6 +69,8 @@ def draw_dot(root: Value, rankdir: str = "LR", show_grad: bool = True,
     check_graph_size(root, max_nodes)
     order = topological_order(root, leaves=True)
     ids = dot_ids(order)
+    if highlight is not None and highlight not in ids:
+        raise ValueError(f"highlight={highlight!r} is not a node of this graph")
     names = node_names(root)
     param_set = _parameter_set(params)
     parameter_cls = _parameter_class()
@@ -101,18 +103,23 @@ def dot_ids(order: list[Value]) -> dict[Value, str]:
 def check_graph_size(root: Value, max_nodes: int) -> None:
     """ValueError unless ``root``'s graph has at most ``max_nodes`` Values (leaves included).
 
-    Stops walking soon past the limit, so it is quick on any graph."""
-    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
-        raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
-    count = _count_nodes(root, max(max_nodes, _COUNT_CAP))
+    Counts no further than ``max(max_nodes, 100,000)``, so it is quick on any graph; the
+    error says how many nodes there are (or that there are more than that)."""
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int):
+        raise TypeError(f"max_nodes must be an int, got {type(max_nodes).__name__} {max_nodes!r}")
+    if max_nodes < 1:
+        raise ValueError(f"max_nodes must be at least 1, got {max_nodes!r}")
+    cap = max(max_nodes, _COUNT_CAP)
+    count = _count_nodes(root, cap)
     if count <= max_nodes:
         return
-    size = f"more than {_COUNT_CAP:,}" if count > _COUNT_CAP else f"{count:,}"
+    size, enough = (f"{count:,}", f"max_nodes={count}") if count <= cap else (
+        f"more than {cap:,}", "a larger max_nodes")
     raise ValueError(
-        f"the graph has {size} nodes, more than max_nodes={max_nodes:,}: too many to draw "
+        f"the graph has {size} nodes and max_nodes={max_nodes:,}: too many to draw "
         f"readably (Graphviz also slows to minutes). Draw a subgraph instead (call it on an "
         f"intermediate Value, e.g. one neuron's output, or on a smaller model), or raise the "
-        f"limit with max_nodes={count if count <= _COUNT_CAP else _COUNT_CAP}.")
+        f"limit with {enough}.")
 
 
 def _count_nodes(root: Value, cap: int) -> int:

@@ -94,7 +94,7 @@ def backward_html(root: Value, path: str | os.PathLike[str], **draw_options: Any
     path = Path(path)
     ids = dot_ids(topological_order(root, leaves=True))
     names = node_names(root)
-    shots = [(step, pipe(graph, "svg", path.with_suffix(".svg")).decode("utf-8"))
+    shots = [(step, pipe(graph, "svg").decode("utf-8"))
              for step, graph in frame_graphs(root, **draw_options)]
     frames = []
     for k, (step, svg) in enumerate(shots):
