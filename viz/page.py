@@ -89,7 +89,7 @@ def backward_html(root: Value, path: str | os.PathLike[str], **draw_options: Any
 
     Like :func:`viz.backward_frames`, zeroes the grads first and leaves them as
     ``root.backward()`` from zero would; ``draw_options`` go to :func:`viz.draw_dot`.
-    Needs Graphviz's ``dot``.
+    Creates ``path``'s directory if needed. Needs Graphviz's ``dot``.
     """
     path = Path(path)
     ids = dot_ids(topological_order(root, leaves=True))
@@ -103,6 +103,7 @@ def backward_html(root: Value, path: str | os.PathLike[str], **draw_options: Any
         frames.append(_frame(k, _inline_svg(svg, f"s{k}-"), text,
                              names[node] if node is not None else "",
                              ids[node] if node is not None else ""))
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(_page(root, names[root], frames), encoding="utf-8")
     return path
 
