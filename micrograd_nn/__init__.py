@@ -11,8 +11,10 @@ from .engine import (
     Constant,
     Value,
     detect_anomaly,
+    gc_paused,
     is_grad_enabled,
     no_grad,
+    node_names,
     topological_order,
     zero_grad,
 )
@@ -24,7 +26,8 @@ from .train import History, evaluate, fit, predict
 
 __all__ = [
     "Value", "Constant", "no_grad", "is_grad_enabled", "detect_anomaly", "AnomalyError",
-    "BackwardStep", "topological_order", "zero_grad", "gradcheck", "GradcheckError",
+    "BackwardStep", "topological_order", "node_names", "zero_grad", "gc_paused", "gradcheck",
+    "GradcheckError",
     "Parameter", "Module", "Neuron", "Layer", "MLP", "losses", "SGD", "Momentum", "RMSprop",
     "Adam", "fit", "evaluate", "predict", "History", "save", "load", "ModelFileError",
 ]

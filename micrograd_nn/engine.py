@@ -188,9 +188,7 @@ def _describe(node: Value) -> str:
 
 
 def _make_moded(cls: type, data: float, x: Any, y: Any) -> Value:
-    """_make when some thread has a mode on: honour this thread's no_grad / anomaly."""
-    if getattr(_tls, "no_grad_depth", 0):
-        return _leaf(Value, data)
+    """_make when some thread has a mode on: honour this thread's anomaly / no_grad."""
     sites = getattr(_tls, "anomaly", None)
     if sites is not None:
         site = _user_site()
@@ -198,6 +196,8 @@ def _make_moded(cls: type, data: float, x: Any, y: Any) -> Value:
             args = ", ".join(_describe(v) for v in _unpack(x, y))
             raise AnomalyError(
                 f"op '{cls.name}' produced {data!r} from inputs ({args}) at {site}")
+    if getattr(_tls, "no_grad_depth", 0):
+        return _leaf(Value, data)
     node = _leaf(cls, data)
     node._x = x
     node._y = y
