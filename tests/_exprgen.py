@@ -48,6 +48,7 @@ class Num:
     value: Number
 
     def text(self) -> str:
+        """The number as source, parenthesised when negative so any operator can follow."""
         negative = math.copysign(1.0, self.value) < 0  # -0.0 too
         return f"({self.value!r})" if negative else repr(self.value)
 
@@ -93,6 +94,7 @@ class Dual:
 
     @staticmethod
     def lift(x: Any) -> Dual:
+        """A plain number as a constant (derivative 0)."""
         return x if isinstance(x, Dual) else Dual(x)
 
     def __add__(self, o: Any) -> Dual:
@@ -157,6 +159,7 @@ class Dual:
 
     @staticmethod
     def sum(terms: Sequence[Any]) -> Dual:
+        """Σ terms (the counterpart of Value.sum; exact enough at 50 digits)."""
         total = Dual(0)
         for t in terms:
             total = total + t
@@ -198,6 +201,7 @@ class Expr:
         return self.evaluate(leaves, Dual.sum)[-1].v
 
     def names(self) -> list[str]:
+        """Variable names in the source: x0.. for inputs, n<k> for ops, out for the last."""
         m = len(self.inputs)
         last = m + len(self.nodes) - 1
         return [f"x{k}" if k < m else ("out" if k == last else f"n{k}") for k in range(last + 1)]
