@@ -42,6 +42,7 @@ from micrograd_nn import Value, gc_paused, no_grad, topological_order
 
 HERE = Path(__file__).resolve().parent
 LOSS_TOLERANCE = 1e-9
+SIZES = [2, 16, 16, 1]  # upstream demo's MLP: 2 inputs, two hidden layers of 16, one output
 OURS, PAUSED, TORCH = "micrograd_nn", "micrograd_nn+gc_paused", "torch"
 
 
@@ -209,7 +210,7 @@ def torch_child(n_points: int, repeats: int) -> None:
     xs, ys = two_moons(n_points)
     engine = TorchEngine(torch)
     losses: list[float] = []
-    step = _stepper(engine, build_model(engine.param, initial_weights([2, 16, 16, 1])),
+    step = _stepper(engine, build_model(engine.param, initial_weights(SIZES)),
                     xs, ys, losses)
     samples = alternate({TORCH: step}, repeats)[TORCH]
     print(json.dumps(summary(samples) | {"status": "ok", "version": torch.__version__,
@@ -271,7 +272,7 @@ def bare_collect_seconds(repeats: int = 5) -> float:
 def bench_train_step(engines: list[Engine], n_points: int, repeats: int) -> dict[str, Any]:
     """Median seconds per demo step for each engine, and how far their losses differ."""
     xs, ys = two_moons(n_points)
-    weights = initial_weights([2, 16, 16, 1])
+    weights = initial_weights(SIZES)
     losses: dict[str, list[float]] = {}
     tasks = {}
     for engine in engines:
@@ -298,7 +299,7 @@ def _stepper(engine: Engine, model: list, xs: list, ys: list,
 
 def _count_step_nodes(xs: list, ys: list) -> int:
     engine = Engine(OURS, Value)
-    loss = demo_loss(engine, build_model(Value, initial_weights([2, 16, 16, 1])), xs, ys)
+    loss = demo_loss(engine, build_model(Value, initial_weights(SIZES)), xs, ys)
     return len(topological_order(loss, leaves=True))
 
 
@@ -398,23 +399,41 @@ def upstream_depth(upstream: Engine, n_ops: int) -> str:
 
 
 def bench_inference(n_points: int, repeats: int) -> dict[str, Any]:
-    """The demo MLP's forward pass over all points, recording a graph vs under no_grad."""
-    xs, _ = two_moons(n_points)
-    model = build_model(Value, initial_weights([2, 16, 16, 1]))
+    """Forward passes over all points, recording a graph vs under no_grad: the demo's MLP
+    (binary ops, as above) and micrograd_nn's own ``MLP`` with the same weights."""
+    from micrograd_nn import MLP
 
+    xs, _ = two_moons(n_points)
+    weights = initial_weights(SIZES)
+    demo = build_model(Value, weights)
+    mlp = MLP.from_weights([([ws for ws, _ in layer], [b for _, b in layer])
+                            for layer in weights], activation="relu")
+    out = {"demo_mlp": _graph_vs_no_grad(lambda row: forward(demo, [Value(a) for a in row]),
+                                         xs, repeats),
+           "micrograd_nn_mlp": _graph_vs_no_grad(mlp, xs, repeats)}
+    diff = max(abs(a - b) for a, b in zip(out["demo_mlp"].pop("outputs"),
+                                          out["micrograd_nn_mlp"].pop("outputs")))
+    if not diff <= LOSS_TOLERANCE:
+        raise AssertionError(f"the two MLPs differ by {diff!r}: not the same model")
+    return out
+
+
+def _graph_vs_no_grad(predict: Callable[[list[float]], Any], xs: list,
+                      repeats: int) -> dict[str, Any]:
     def scores() -> list[float]:
-        return [forward(model, [Value(a) for a in row]).data for row in xs]
+        return [predict(row).data for row in xs]
 
     def without_graph() -> list[float]:
         with no_grad():
             return scores()
 
-    if scores() != without_graph():
+    outputs = scores()
+    if outputs != without_graph():
         raise AssertionError("no_grad changed the forward pass's numbers")
     samples = alternate({"graph": scores, "no_grad": without_graph}, repeats)
     out = {"graph": summary(samples["graph"]), "no_grad": summary(samples["no_grad"])}
     out["speedup"] = out["graph"]["median"] / out["no_grad"]["median"]
-    return out
+    return out | {"outputs": outputs}
 
 
 def bench_digits(timeout: float) -> dict[str, Any]:
@@ -462,6 +481,10 @@ def _s(s: dict[str, Any]) -> str:
     return f"{s['median']:,.2f} s (±{s['mad']:.0%})"
 
 
+def _faster(ratio: float) -> str:
+    return f"{ratio:.2f}× faster" if ratio >= 1 else f"{1 / ratio:.2f}× slower"
+
+
 def _row(figure: str, ours: str, upstream: str = "—", ratio: str = "—", target: str = "—",
          met: bool | None = None) -> dict[str, Any]:
     return {"figure": figure, "micrograd_nn": ours, "upstream": upstream, "ratio": ratio,
@@ -481,7 +504,7 @@ def train_rows(r: dict[str, Any]) -> list[dict[str, Any]]:
             rows.append(_row(figure, _ms(mine), "not installed", target="≥ 20×"))
             continue
         ratio = up["median"] / mine["median"]
-        rows.append(_row(figure, _ms(mine), _ms(up), f"{ratio:.1f}× faster", "≥ 20×",
+        rows.append(_row(figure, _ms(mine), _ms(up), _faster(ratio), "≥ 20×",
                          ratio >= 20))
     if up is not None:
         rows.append(_row(f"same loss, last of {len(ours['losses'])} steps",
@@ -494,7 +517,7 @@ def train_rows(r: dict[str, Any]) -> list[dict[str, Any]]:
                          t["status"], target="info"))
     else:
         rows.append(_row(f"same step in PyTorch {t['version']}, float64 0-d tensors (info)",
-                         _ms(ours), _ms(t), f"{t['median'] / ours['median']:.1f}× faster",
+                         _ms(ours), _ms(t), _faster(t["median"] / ours["median"]),
                          f"info; loss diff {t['loss_max_abs_diff']:.1e}; its gc.collect() "
                          f"{t['bare_gc_collect_seconds'] * 1e3:.0f} ms"))
     return rows
@@ -532,11 +555,16 @@ def depth_rows(d: dict[str, Any], upstream_result: str) -> list[dict[str, Any]]:
     ]
 
 
-def inference_row(r: dict[str, Any]) -> dict[str, Any]:
-    """Row for figure 4: forward under no_grad vs with the graph."""
-    return _row("inference forward: graph vs no_grad",
-                f"{_ms(r['graph'])} vs {_ms(r['no_grad'])}", "—",
-                f"{r['speedup']:.2f}× faster", "≥ 2×", r["speedup"] >= 2)
+def inference_rows(r: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rows for figure 4: forward under no_grad vs with the graph, for both MLPs."""
+    rows = []
+    for key, what in (("demo_mlp", "demo MLP (binary ops)"),
+                      ("micrograd_nn_mlp", "micrograd_nn.MLP (Value.sum)")):
+        m = r[key]
+        rows.append(_row(f"inference, {what}: graph vs no_grad",
+                         f"{_ms(m['graph'])} vs {_ms(m['no_grad'])}", "—",
+                         _faster(m["speedup"]), "≥ 2×", m["speedup"] >= 2))
+    return rows
 
 
 def digits_row(r: dict[str, Any]) -> dict[str, Any]:
@@ -660,7 +688,7 @@ def profile_step(n_points: int, repeats: int, top: int = 15) -> dict[str, Any]:
 
     xs, ys = two_moons(n_points)
     engine = Engine(OURS, Value)
-    model = build_model(Value, initial_weights([2, 16, 16, 1]))
+    model = build_model(Value, initial_weights(SIZES))
     clock = _GcClock()
     gc.callbacks.append(clock)
     try:
@@ -730,7 +758,7 @@ def run(sizes: dict[str, Any], repeats: int, digits: bool, profile: bool) -> dic
     rows = [*train_rows(results["train_step"]),
             *memory_rows(results["memory"][OURS], results["memory"].get("micrograd")),
             *depth_rows(results["depth"], _short(up_depth)),
-            inference_row(results["inference"]), digits_row(results["digits"])]
+            *inference_rows(results["inference"]), digits_row(results["digits"])]
     return {"machine": machine(), "repeats": repeats, "upstream": upstream_note,
             "torch": torch_note, "results": results, "table": rows}
 

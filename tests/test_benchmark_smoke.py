@@ -19,7 +19,8 @@ ROW_STARTS = [
     "| memory, same chain after backward",
     "| 20,000-node chain: build + backward + free",
     "| scaling: time(20,000) / time(2,000)",
-    "| inference forward: graph vs no_grad",
+    "| inference, demo MLP (binary ops): graph vs no_grad",
+    "| inference, micrograd_nn.MLP (Value.sum): graph vs no_grad",
     "| digits example (10 classes)",
 ]
 
