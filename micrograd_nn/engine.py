@@ -645,12 +645,12 @@ class Div(Value):
         y = self._y
         g = self.grad
         x.grad += (1.0 / y.data) * g
-        y.grad += (-x.data / (y.data * y.data)) * g
+        y.grad += (-(x.data / y.data) / y.data) * g
 
     def local_grads(self) -> tuple[float, ...]:
         x = self._x
         y = self._y
-        return (1.0 / y.data, -x.data / (y.data * y.data))
+        return (1.0 / y.data, -(x.data / y.data) / y.data)
 
 
 class Neg(Value):
@@ -674,7 +674,16 @@ def _pow_local(x: float, n: float) -> float:
         return 0.0  # x^0 is constant, also at x = 0
     if x == 0.0 and n < 1.0:
         return math.inf  # slope of x^n at 0 for 0 < n < 1 (e.g. sqrt): unbounded
-    return n * x ** (n - 1.0)
+    return n * _power(x, n - 1.0)
+
+
+def _power(x: float, e: float) -> float:
+    """x ** e, or ±inf where that is too large for a float (Python's ``**`` raises
+    OverflowError there): a slope too steep for a float is infinite, as ``*`` and ``/`` give."""
+    try:
+        return x ** e
+    except OverflowError:
+        return -math.inf if x < 0.0 and e % 2.0 == 1.0 else math.inf
 
 
 class PowConst(Value):
@@ -710,13 +719,13 @@ class Pow(Value):
         x = self._x
         y = self._y
         g = self.grad
-        x.grad += (y.data * x.data ** (y.data - 1.0)) * g
+        x.grad += (y.data * _power(x.data, y.data - 1.0)) * g
         y.grad += (self.data * math.log(x.data)) * g
 
     def local_grads(self) -> tuple[float, ...]:
         x = self._x
         y = self._y
-        return (y.data * x.data ** (y.data - 1.0), self.data * math.log(x.data))
+        return (y.data * _power(x.data, y.data - 1.0), self.data * math.log(x.data))
 
 
 class Exp(Value):
