@@ -3,7 +3,8 @@
 ``fit`` runs gradient descent in one of the three forms the seed tutorials describe:
 full-batch (``batch_size=None``: one step per epoch, on the mean loss of every sample),
 stochastic (``batch_size=1``: one step per sample) and mini-batch (``batch_size=k``).
-Each step is: zero the gradients, forward the batch, take the loss, backward, step.
+Each step is: zero the gradients, forward the batch, take the loss, backward, step; the
+cyclic garbage collector is paused for the step (see :class:`~micrograd_nn.gc_paused`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from .engine import Value, no_grad
+from .engine import Value, gc_paused, no_grad
 from .losses import LOSSES, bce_with_logits, hinge, l2_penalty
 from .nn import Module
 from .optim import OPTIMIZERS, Adam, Optimizer
@@ -176,14 +177,17 @@ def fit(model: Module, X: Sequence[Any], y: Sequence[Any], loss: str | LossFn = 
             rng.shuffle(order)
         total, right = 0.0, 0
         for batch in _batches(n, size, order):
-            opt.zero_grad()
-            outputs = [model(X[i]) for i in batch]
-            targets = [y[i] for i in batch]
-            batch_loss = loss_fn(outputs, targets)
-            if l2:
-                batch_loss = batch_loss + l2_penalty(params, l2)
-            batch_loss.backward()
-            opt.step()
+            # The step's graph has no reference cycles: pausing the collector only skips
+            # its re-scans of the growing graph (restored after the step, errors included).
+            with gc_paused():
+                opt.zero_grad()
+                outputs = [model(X[i]) for i in batch]
+                targets = [y[i] for i in batch]
+                batch_loss = loss_fn(outputs, targets)
+                if l2:
+                    batch_loss = batch_loss + l2_penalty(params, l2)
+                batch_loss.backward()
+                opt.step()
             total += batch_loss.data * len(batch)
             if names:
                 right += sum(_correct(o, t, threshold) for o, t in zip(outputs, targets))

@@ -196,3 +196,21 @@ def test_two_moons_is_seeded_balanced_and_leaves_global_random_alone():
     assert random.getstate() == state
     assert len(X) == 101 and y.count(0.0) == 50 and y.count(1.0) == 51
     assert two_moons(10, seed=7, labels=(-1.0, 1.0))[1].count(-1.0) == 5
+
+
+def test_fit_pauses_the_collector_only_during_a_step_and_restores_it_after_an_error():
+    import gc
+
+    seen = []
+
+    def watching_loss(outputs, targets):
+        seen.append(gc.isenabled())
+        if len(seen) == 2:
+            raise RuntimeError("loss failed")
+        return Value.sum([(o - t) ** 2 for o, t in zip(outputs, targets)]) / len(outputs)
+
+    model = logistic()
+    with pytest.raises(RuntimeError, match="loss failed"):
+        quiet_fit(model, X_TABLE, Y_TABLE, loss=watching_loss, epochs=2, batch_size=None)
+    assert seen == [False, False]
+    assert gc.isenabled()
