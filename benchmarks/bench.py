@@ -125,10 +125,6 @@ class Engine:
         """An input scalar (upstream's demo wraps inputs in Value too)."""
         return self.value_cls(x)
 
-    def item(self, v: Any) -> float:
-        """The plain float inside ``v``."""
-        return v.data
-
     def step(self, model: list, xs: list, ys: list, lr: float) -> float:
         """One demo step: forward, zero grads, backward, SGD; returns the loss."""
         loss = demo_loss(self, model, xs, ys)
@@ -161,9 +157,6 @@ class TorchEngine(Engine):
 
     def data(self, x: float) -> Any:
         return self.torch.tensor(x, dtype=self.torch.float64)
-
-    def item(self, v: Any) -> float:
-        return v.item()
 
     def step(self, model: list, xs: list, ys: list, lr: float) -> float:
         loss = demo_loss(self, model, xs, ys)
@@ -384,14 +377,14 @@ def bench_depth(big: int, small: int, repeats: int) -> dict[str, Any]:
     return out
 
 
-def upstream_depth(upstream: Engine, n_ops: int) -> str:
+def upstream_depth(upstream: Engine, n_ops: int) -> dict[str, str]:
     """What happens when upstream backpropagates an ``n_ops``-node chain."""
     root = chain(upstream.value_cls, n_ops)
     try:
         root.backward()
     except RecursionError as exc:
-        return f"RecursionError ({exc}) at {n_ops:,} nodes"
-    return f"ok at {n_ops:,} nodes"
+        return {"result": f"RecursionError at {n_ops:,} nodes", "message": str(exc)}
+    return {"result": f"ok at {n_ops:,} nodes", "message": ""}
 
 
 # ---------------------------------------------------------------------------------------
@@ -734,19 +727,18 @@ def run(sizes: dict[str, Any], repeats: int, digits: bool, profile: bool) -> dic
     results["train_step"] = bench_train_step(engines, sizes["points"], repeats)
     check_losses(results["train_step"], names[1:])
     _say("1/5 the same step in PyTorch (child process)")
-    results["train_step"][TORCH] = torch = bench_torch_step(sizes["points"], repeats)
+    torch = results["train_step"][TORCH] = bench_torch_step(sizes["points"], repeats)
     if torch["status"] == "ok":
         ours = results["train_step"][OURS]["losses"]
         torch["loss_max_abs_diff"] = max(abs(a - b) for a, b in zip(ours, torch["losses"]))
-    torch_note = torch["version"] if torch["status"] == "ok" else torch["status"]
     _say("2/5 memory per node")
     results["memory"] = {OURS: bench_memory(Value, sizes["memory_nodes"])}
     if upstream:
         results["memory"]["micrograd"] = bench_memory(upstream.value_cls, sizes["memory_nodes"])
     _say("3/5 depth and scaling")
     results["depth"] = bench_depth(*sizes["depth"], repeats)
-    up_depth = upstream_depth(upstream, sizes["upstream_depth"]) if upstream else "not installed"
-    results["depth"]["upstream"] = up_depth
+    results["depth"]["upstream"] = (upstream_depth(upstream, sizes["upstream_depth"]) if upstream
+                                    else {"result": "not installed", "message": ""})
     _say("4/5 inference under no_grad")
     results["inference"] = bench_inference(sizes["points"], repeats)
     _say("5/5 digits example" if digits else "5/5 digits example: skipped (--quick)")
@@ -757,15 +749,10 @@ def run(sizes: dict[str, Any], repeats: int, digits: bool, profile: bool) -> dic
         results["profile"] = profile_step(sizes["points"], repeats)
     rows = [*train_rows(results["train_step"]),
             *memory_rows(results["memory"][OURS], results["memory"].get("micrograd")),
-            *depth_rows(results["depth"], _short(up_depth)),
+            *depth_rows(results["depth"], results["depth"]["upstream"]["result"]),
             *inference_rows(results["inference"]), digits_row(results["digits"])]
     return {"machine": machine(), "repeats": repeats, "upstream": upstream_note,
-            "torch": torch_note, "results": results, "table": rows}
-
-
-def _short(upstream_result: str) -> str:
-    return upstream_result.split(" (")[0] + upstream_result[upstream_result.rfind(")") + 1:] \
-        if upstream_result.startswith("RecursionError") else upstream_result
+            "torch": torch.get("version", torch["status"]), "results": results, "table": rows}
 
 
 def _say(message: str) -> None:
