@@ -62,7 +62,15 @@ _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 # ---------------------------------------------------------------------------------------
 # Modes (no_grad, detect_anomaly): thread-local, with one global counter for the fast path.
 
-_tls = threading.local()
+class _ThreadModes(threading.local):
+    """This thread's modes. Class-level defaults, so reading one never misses: a miss on
+    a ``threading.local`` raises and catches AttributeError inside (about 370 ns an op)."""
+
+    no_grad_depth = 0
+    anomaly: dict | None = None
+
+
+_tls = _ThreadModes()
 _modes_lock = threading.Lock()
 _modes_in_use = 0  # contexts open in any thread; 0 means every op takes the fast path
 
@@ -81,7 +89,7 @@ def _mode_exit() -> None:
 
 def is_grad_enabled() -> bool:
     """True unless the current thread is inside a :class:`no_grad` block."""
-    return not getattr(_tls, "no_grad_depth", 0)
+    return not _tls.no_grad_depth
 
 
 class no_grad:
@@ -93,7 +101,7 @@ class no_grad:
     """
 
     def __enter__(self) -> no_grad:
-        _tls.no_grad_depth = getattr(_tls, "no_grad_depth", 0) + 1
+        _tls.no_grad_depth = _tls.no_grad_depth + 1
         _mode_enter()
         return self
 
@@ -130,7 +138,7 @@ class detect_anomaly:
     """
 
     def __enter__(self) -> detect_anomaly:
-        self._outer = getattr(_tls, "anomaly", None)
+        self._outer = _tls.anomaly
         _tls.anomaly = {}  # node -> "file:line" where it was created, for backward errors
         _mode_enter()
         return self
@@ -188,21 +196,33 @@ def _describe(node: Value) -> str:
 
 
 def _make_moded(cls: type, data: float, x: Any, y: Any) -> Value:
-    """_make when some thread has a mode on: honour this thread's anomaly / no_grad."""
-    sites = getattr(_tls, "anomaly", None)
-    if sites is not None:
-        site = _user_site()
-        if not _isfinite(data):
-            args = ", ".join(_describe(v) for v in _unpack(x, y))
-            raise AnomalyError(
-                f"op '{cls.name}' produced {data!r} from inputs ({args}) at {site}")
-    if getattr(_tls, "no_grad_depth", 0):
+    """_make when some thread has a mode on: honour this thread's no_grad / anomaly."""
+    modes = _tls
+    sites = modes.anomaly
+    if sites is None:
+        if modes.no_grad_depth:  # the inference case first: a bare leaf, no graph
+            node = _new(Value)
+            node.data = data
+            node.grad = 0.0
+            node._x = None
+            node._y = None
+            return node
+        node = _new(cls)
+        node.data = data
+        node.grad = 0.0
+        node._x = x
+        node._y = y
+        return node
+    site = _user_site()
+    if not _isfinite(data):
+        args = ", ".join(_describe(v) for v in _unpack(x, y))
+        raise AnomalyError(f"op '{cls.name}' produced {data!r} from inputs ({args}) at {site}")
+    if modes.no_grad_depth:
         return _leaf(Value, data)
     node = _leaf(cls, data)
     node._x = x
     node._y = y
-    if sites is not None:
-        sites[node] = site
+    sites[node] = site
     return node
 
 
@@ -216,7 +236,6 @@ def _make(cls: type, data: float, x: Any, y: Any = None) -> Value:
     node.grad = 0.0
     node._x = x
     node._y = y
-    node.label = ""
     return node
 
 
@@ -226,7 +245,6 @@ def _leaf(cls: type, data: float) -> Value:
     node.grad = 0.0
     node._x = None
     node._y = None
-    node.label = ""
     return node
 
 
@@ -298,7 +316,7 @@ class Value:
     # Inputs live in two slots, not a tuple: one object per node instead of two halves
     # the garbage collector's work. _x is None for a leaf, _y None for a one-input op;
     # Sum keeps its terms tuple in _x and _NARY in _y. ``inputs`` puts them together.
-    __slots__ = ("data", "grad", "_x", "_y", "label")
+    __slots__ = ("data", "grad", "_x", "_y", "_label")
     op = ""
     name = "leaf"
 
@@ -311,7 +329,7 @@ class Value:
         self.grad = 0.0
         self._x = None
         self._y = None
-        self.label = label
+        self._label = label
 
     @property
     def inputs(self) -> tuple[Value, ...]:
@@ -329,10 +347,22 @@ class Value:
         """Read-only alias of ``op`` (upstream micrograd's name)."""
         return self.op
 
-    def named(self, label: str) -> Value:
-        """Set ``label`` and return self, for building labelled graphs inline."""
+    @property
+    def label(self) -> str:
+        """A name for diagrams, steps and messages (``''`` when unnamed)."""
+        try:
+            return self._label
+        except AttributeError:  # op nodes are built without one: a store saved per node
+            return ""
+
+    @label.setter
+    def label(self, label: str) -> None:
         if not isinstance(label, str):
             raise TypeError(f"label must be a str, got {type(label).__name__} {label!r}")
+        self._label = label
+
+    def named(self, label: str) -> Value:
+        """Set ``label`` and return self, for building labelled graphs inline."""
         self.label = label
         return self
 
@@ -352,7 +382,16 @@ class Value:
         """``x + y`` (:class:`Add`): d/dx = 1, d/dy = 1."""
         if not isinstance(other, Value):
             other = _lift(other, "+")
-        return _make(Add, self.data + other.data, self, other)
+        if _modes_in_use:
+            return _make_moded(Add, self.data + other.data, self, other)
+        # _make, written out: + and * are most of any network's nodes, and the call
+        # would cost a sixth of the op
+        node = _new(Add)
+        node.data = self.data + other.data
+        node.grad = 0.0
+        node._x = self
+        node._y = other
+        return node
 
     def __radd__(self, other: float) -> Value:
         """``c + x`` for a number c (:class:`Add` with a :class:`Constant` first)."""
@@ -372,7 +411,14 @@ class Value:
         """``x * y`` (:class:`Mul`): d/dx = y, d/dy = x."""
         if not isinstance(other, Value):
             other = _lift(other, "*")
-        return _make(Mul, self.data * other.data, self, other)
+        if _modes_in_use:
+            return _make_moded(Mul, self.data * other.data, self, other)
+        node = _new(Mul)  # _make, written out (see __add__)
+        node.data = self.data * other.data
+        node.grad = 0.0
+        node._x = self
+        node._y = other
+        return node
 
     def __rmul__(self, other: float) -> Value:
         """``c * x`` for a number c."""
@@ -490,7 +536,7 @@ class Value:
             self.grad += 1.0
             return
         self.grad = 1.0
-        if _modes_in_use and getattr(_tls, "anomaly", None) is not None:
+        if _modes_in_use and _tls.anomaly is not None:
             _backward_checked(order, _tls.anomaly)
             return
         for node in reversed(order):
@@ -856,34 +902,35 @@ def topological_order(root: Value, leaves: bool = False) -> list[Value]:
     order: list[Value] = []
     if root._x is None:
         return order
-    visited: set[Value] = set()
+    # A node is "seen" when its grad is this very float object: a zero made for this walk
+    # alone. Marking a node resets its grad in the same store, and an identity test is
+    # cheaper than a set of seen nodes.
+    seen = float("0")
     stack: list[Any] = [root]
     push = stack.append
     pop = stack.pop
-    mark = visited.add
     emit = order.append
     while stack:
         node = pop()
         if node is None:  # marker: everything above it is done
             emit(pop())
             continue
-        if node in visited:
+        if node.grad is seen:
             continue
-        mark(node)
-        node.grad = 0.0
+        node.grad = seen
         x = node._x
         y = node._y
         if y is _NARY:
             push(node)
             push(None)
             for child in x:
-                if child._x is not None and child not in visited:
+                if child._x is not None and child.grad is not seen:
                     push(child)
             continue
         # Interior inputs not seen yet go first; with none (the common case of a node
         # over leaves) the node is done at once and needs no marker.
-        todo_x = x._x is not None and x not in visited
-        todo_y = y is not None and y._x is not None and y not in visited
+        todo_x = x._x is not None and x.grad is not seen
+        todo_y = y is not None and y._x is not None and y.grad is not seen
         if todo_x or todo_y:
             push(node)
             push(None)
