@@ -51,6 +51,7 @@ from typing import Any
 __all__ = [
     "Value", "Constant", "no_grad", "is_grad_enabled", "detect_anomaly", "AnomalyError",
     "BackwardStep", "topological_order", "zero_grad", "gc_paused", "node_names",
+    "stable_sigmoid",
     "Add", "Sub", "Mul", "Div", "Neg", "PowConst", "Pow", "Exp", "Log", "Tanh",
     "Sigmoid", "ReLU", "Sum",
 ]
@@ -68,6 +69,7 @@ class _ThreadModes(threading.local):
 
     no_grad_depth = 0
     anomaly: dict | None = None
+    bare = False  # no_grad without detect_anomaly: ops make bare leaves (one read to know)
 
 
 _tls = _ThreadModes()
@@ -77,12 +79,14 @@ _modes_in_use = 0  # contexts open in any thread; 0 means every op takes the fas
 
 def _mode_enter() -> None:
     global _modes_in_use
+    _tls.bare = _tls.no_grad_depth > 0 and _tls.anomaly is None
     with _modes_lock:
         _modes_in_use += 1
 
 
 def _mode_exit() -> None:
     global _modes_in_use
+    _tls.bare = _tls.no_grad_depth > 0 and _tls.anomaly is None
     with _modes_lock:
         _modes_in_use -= 1
 
@@ -198,15 +202,15 @@ def _describe(node: Value) -> str:
 def _make_moded(cls: type, data: float, x: Any, y: Any) -> Value:
     """_make when some thread has a mode on: honour this thread's no_grad / anomaly."""
     modes = _tls
+    if modes.bare:  # the inference case first: a leaf, no graph
+        node = _new(Value)
+        node.data = data
+        node.grad = 0.0
+        node._x = None
+        node._y = None
+        return node
     sites = modes.anomaly
     if sites is None:
-        if modes.no_grad_depth:  # the inference case first: a bare leaf, no graph
-            node = _new(Value)
-            node.data = data
-            node.grad = 0.0
-            node._x = None
-            node._y = None
-            return node
         node = _new(cls)
         node.data = data
         node.grad = 0.0
@@ -495,13 +499,7 @@ class Value:
 
         Computed as 1/(1+exp(-x)) for x >= 0 and exp(x)/(1+exp(x)) for x < 0, so it
         never overflows (σ(-1000) = 0.0, σ(1000) = 1.0)."""
-        x = self.data
-        if x >= 0.0:
-            s = 1.0 / (1.0 + math.exp(-x))
-        else:
-            e = math.exp(x)
-            s = e / (1.0 + e)
-        return _make(Sigmoid, s, self)
+        return _make(Sigmoid, stable_sigmoid(self.data), self)
 
     def relu(self) -> Value:
         """max(0, x) (:class:`ReLU`): d/dx = 1 for x > 0, else 0 (0 at x = 0, as PyTorch)."""
@@ -592,6 +590,15 @@ class Value:
     def local_grads(self) -> tuple[float, ...]:
         """∂self/∂input for each of ``inputs``, at the current data (``()`` for a leaf)."""
         return ()
+
+
+def stable_sigmoid(x: float) -> float:
+    """σ(x) on a plain float, as :meth:`Value.sigmoid` computes it: 1/(1+e^-x) for x >= 0,
+    e^x/(1+e^x) for x < 0, so neither branch can overflow."""
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
 
 
 class Constant(Value):

@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO, Union
 
-from .engine import Value
+from .engine import Value, _leaf, is_grad_enabled, stable_sigmoid
 
 __all__ = ["Parameter", "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS"]
 
@@ -29,6 +29,20 @@ ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
     "tanh": Value.tanh,
     "sigmoid": Value.sigmoid,
     "relu": Value.relu,
+    "linear": None,
+}
+
+
+def _relu_data(x: float) -> float:
+    return x if x > 0.0 else 0.0
+
+
+# The same activations on plain floats, for inference without a graph (under no_grad):
+# each gives bit for bit the data its Value method gives.
+DATA_ACTIVATIONS: dict[str, Callable[[float], float] | None] = {
+    "tanh": math.tanh,
+    "sigmoid": stable_sigmoid,
+    "relu": _relu_data,
     "linear": None,
 }
 
@@ -81,12 +95,23 @@ def _as_float(x: Any, where: str) -> float:
     return f
 
 
-def _as_inputs(x: Any, nin: int, who: str) -> list[Value]:
-    """The inputs of one sample as Values (numbers become leaves, shared by all neurons)."""
+def _check_sample(x: Any, nin: int, who: str) -> None:
     if isinstance(x, (str, bytes, Value)) or not hasattr(x, "__len__"):
         raise TypeError(f"{who} expects a sequence of {nin} inputs, got {type(x).__name__}")
     if len(x) != nin:
         raise ValueError(f"{who} expects {nin} inputs, got {len(x)}")
+
+
+def _as_data(x: Any, nin: int, who: str) -> list[float]:
+    """The inputs of one sample as plain floats (for the graph-free path under no_grad)."""
+    _check_sample(x, nin, who)
+    return [v.data if isinstance(v, Value) else _as_float(v, f"{who} input {i}")
+            for i, v in enumerate(x)]
+
+
+def _as_inputs(x: Any, nin: int, who: str) -> list[Value]:
+    """The inputs of one sample as Values (numbers become leaves, shared by all neurons)."""
+    _check_sample(x, nin, who)
     out = []
     for i, v in enumerate(x):
         if isinstance(v, Value):
@@ -94,6 +119,10 @@ def _as_inputs(x: Any, nin: int, who: str) -> list[Value]:
         else:
             out.append(Value(_as_float(v, f"{who} input {i}")))
     return out
+
+
+def _leaves(data: list[float]) -> list[Value]:
+    return [_leaf(Value, d) for d in data]
 
 
 class Module:
@@ -158,14 +187,24 @@ class Neuron(Module):
                   for i, wi in enumerate(weights)]
         self.b = Parameter(_as_float(bias, "bias"), f"{label}b")
         self._act = ACTIVATIONS[self.activation]
+        self._act_data = DATA_ACTIVATIONS[self.activation]
 
     def forward(self, xs: list[Value]) -> Value:
         """The neuron on inputs already checked and turned into Values."""
         out = Value.sum([wi * xi for wi, xi in zip(self.w, xs)] + [self.b])
         return out if self._act is None else self._act(out)
 
+    def forward_data(self, xs: list[float]) -> float:
+        """The same computation on plain floats, with no graph: what ``__call__`` does
+        under ``no_grad`` (the numbers are identical to :meth:`forward`'s)."""
+        out = math.fsum([wi.data * xi for wi, xi in zip(self.w, xs)] + [self.b.data])
+        return out if self._act_data is None else self._act_data(out)
+
     def __call__(self, x: Sequence[Value | float]) -> Value:
-        """The neuron's output for one sample ``x`` (``nin`` numbers or Values)."""
+        """The neuron's output for one sample ``x`` (``nin`` numbers or Values). Under
+        ``no_grad`` it is computed on plain floats and returned as a leaf."""
+        if not is_grad_enabled():
+            return _leaf(Value, self.forward_data(_as_data(x, self.nin, "Neuron")))
         return self.forward(_as_inputs(x, self.nin, "Neuron"))
 
     def parameters(self) -> list[Parameter]:
@@ -214,9 +253,17 @@ class Layer(Module):
         """The layer's outputs for inputs already checked and turned into Values."""
         return [n.forward(xs) for n in self.neurons]
 
+    def forward_data(self, xs: list[float]) -> list[float]:
+        """The layer on plain floats, with no graph (see :meth:`Neuron.forward_data`)."""
+        return [n.forward_data(xs) for n in self.neurons]
+
     def __call__(self, x: Sequence[Value | float]) -> Output:
-        """The layer's outputs for one sample; a single Value when ``nout == 1``."""
-        out = self.forward(_as_inputs(x, self.nin, "Layer"))
+        """The layer's outputs for one sample; a single Value when ``nout == 1``. Under
+        ``no_grad`` they are computed on plain floats and returned as leaves."""
+        if not is_grad_enabled():
+            out = _leaves(self.forward_data(_as_data(x, self.nin, "Layer")))
+        else:
+            out = self.forward(_as_inputs(x, self.nin, "Layer"))
         return out[0] if len(out) == 1 else out
 
     def parameters(self) -> list[Parameter]:
@@ -284,9 +331,15 @@ class MLP(Module):
     def __call__(self, x: Sequence[Value | float]) -> Output:
         """The network's output for one sample; a single Value when the last layer has one
         neuron, else a list."""
-        h = _as_inputs(x, self.nin, "MLP")
-        for layer in self.layers:
-            h = layer.forward(h)
+        if not is_grad_enabled():  # inference: plain floats, no graph, leaves out
+            hd = _as_data(x, self.nin, "MLP")
+            for layer in self.layers:
+                hd = layer.forward_data(hd)
+            h = _leaves(hd)
+        else:
+            h = _as_inputs(x, self.nin, "MLP")
+            for layer in self.layers:
+                h = layer.forward(h)
         return h[0] if len(h) == 1 else h
 
     def parameters(self) -> list[Parameter]:

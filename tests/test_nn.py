@@ -162,3 +162,35 @@ def test_set_weights_with_a_bad_number_leaves_the_model_unchanged():
     with pytest.raises(ValueError, match="layer 2, neuron 1, weight 2"):
         model.set_weights(bad)
     assert model.get_weights() == before
+
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu", "linear"])
+def test_no_grad_inference_gives_the_graphs_numbers_exactly_and_builds_no_graph(activation):
+    from micrograd_nn import no_grad
+
+    rng = random.Random(7)
+    model = MLP(3, [5, 4, 2], activation=activation, output_activation=activation, seed=3)
+    neuron, layer = Neuron(3, activation, rng=rng), Layer(3, 2, activation, rng=rng)
+    for _ in range(20):
+        x = [rng.uniform(-3, 3) for _ in range(3)]
+        for module in (model, neuron, layer):
+            with_graph = module(x)
+            with no_grad():
+                without = module(x)
+            pairs = zip(with_graph, without) if isinstance(without, list) else \
+                [(with_graph, without)]
+            for g, n in pairs:
+                assert n.data == g.data
+                assert n.inputs == () and g.inputs != ()
+
+
+def test_no_grad_inference_checks_inputs_like_the_graph_path():
+    from micrograd_nn import no_grad
+
+    model = MLP(2, [3, 1], seed=0)
+    with no_grad():
+        with pytest.raises(ValueError, match="expects 2 inputs"):
+            model([1.0])
+        with pytest.raises(TypeError, match="input 1"):
+            model([1.0, "a"])
+        assert model([Value(1.0), 2]).data == model([1.0, 2.0]).data
