@@ -922,31 +922,33 @@ def topological_order(root: Value, leaves: bool = False) -> list[Value]:
         if node is None:  # marker: everything above it is done
             emit(pop())
             continue
-        if node.grad is seen:
-            continue
-        node.grad = seen
-        x = node._x
-        y = node._y
-        if y is _NARY:
-            push(node)
-            push(None)
-            for child in x:
-                if child._x is not None and child.grad is not seen:
-                    push(child)
-            continue
-        # Interior inputs not seen yet go first; with none (the common case of a node
-        # over leaves) the node is done at once and needs no marker.
-        todo_x = x._x is not None and x.grad is not seen
-        todo_y = y is not None and y._x is not None and y.grad is not seen
-        if todo_x or todo_y:
-            push(node)
-            push(None)
-            if todo_x:
-                push(x)
-            if todo_y:
-                push(y)
-        else:
-            emit(node)
+        # Walk down first inputs without a round trip through the stack: a long chain
+        # (a sum built by repeated +) is one pass of this loop per node.
+        while node.grad is not seen:
+            node.grad = seen
+            x = node._x
+            y = node._y
+            if y is _NARY:
+                push(node)
+                push(None)
+                for child in x:
+                    if child._x is not None and child.grad is not seen:
+                        push(child)
+                break
+            todo_y = y is not None and y._x is not None and y.grad is not seen
+            if x._x is not None and x.grad is not seen:
+                push(node)
+                push(None)
+                if todo_y:
+                    push(y)
+                node = x
+            elif todo_y:
+                push(node)
+                push(None)
+                node = y
+            else:  # inputs all done (the common node over leaves): done at once
+                emit(node)
+                break
     return order
 
 
