@@ -370,11 +370,28 @@ def bench_depth(big: int, small: int, repeats: int) -> dict[str, Any]:
     tasks = {f"{size}{tag}": run(n, bool(tag)) for size, n in (("small", small), ("big", big))
              for tag in ("", "_paused")}
     samples = alternate(tasks, repeats)
+    samples |= backward_only({"small_backward": small, "big_backward": big}, repeats)
     out: dict[str, Any] = {"small_nodes": small, "big_nodes": big}
     out |= {name: summary(times) for name, times in samples.items()}
-    out["time_ratio"] = out["big"]["median"] / out["small"]["median"]
-    out["time_ratio_paused"] = out["big_paused"]["median"] / out["small_paused"]["median"]
+    for tag in ("", "_paused", "_backward"):
+        out[f"time_ratio{tag}"] = out[f"big{tag}"]["median"] / out[f"small{tag}"]["median"]
     return out
+
+
+def backward_only(sizes: dict[str, int], repeats: int) -> dict[str, list[float]]:
+    """Seconds for ``backward()`` alone on chains built (and collected) beforehand: the
+    engine's own share of figure 3, apart from the collector's work while user code
+    builds the chain."""
+    samples: dict[str, list[float]] = {name: [] for name in sizes}
+    for _ in range(repeats):
+        for name, n in sizes.items():
+            root = chain(Value, n)
+            gc.collect()
+            t0 = time.perf_counter()
+            root.backward()
+            samples[name].append(time.perf_counter() - t0)
+            del root
+    return samples
 
 
 def upstream_depth(upstream: Engine, n_ops: int) -> dict[str, str]:
@@ -545,6 +562,8 @@ def depth_rows(d: dict[str, Any], upstream_result: str) -> list[dict[str, Any]]:
              target=f"≤ {limit:.0f}×", met=d["time_ratio"] <= limit),
         _row("same scaling, each chain inside gc_paused() (info)",
              f"{d['time_ratio_paused']:.1f}× ({_s(d['big_paused'])})", target="info"),
+        _row("same scaling, backward() alone on built chains (info)",
+             f"{d['time_ratio_backward']:.1f}× ({_s(d['big_backward'])})", target="info"),
     ]
 
 
