@@ -287,10 +287,15 @@ def _to_float(x: Any, where: str) -> float:
     try:
         f = float(x)
     except OverflowError:
-        raise OverflowError(f"{where}: {x!r} is too large for a float") from None
+        raise OverflowError(f"{where}: {_short_repr(x)} is too large for a float") from None
     if not _isfinite(f):
         raise ValueError(f"{where} needs a finite number, got {f!r}")
     return f
+
+
+def _short_repr(x: Any, limit: int = 40) -> str:
+    text = repr(x) if not isinstance(x, int) or x.bit_length() < 4000 else "a huge int"
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
 def _lift(x: Any, op: str) -> Value:

@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TextIO, Union
 
 from .engine import Value, _leaf, is_grad_enabled, stable_sigmoid
+from .engine import _to_float as _as_float
 
 __all__ = ["Parameter", "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS"]
 
@@ -80,19 +81,6 @@ def _check_count(n: Any, what: str) -> int:
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
         raise ValueError(f"{what} must be a positive int, got {n!r}")
     return int(n)
-
-
-def _as_float(x: Any, where: str) -> float:
-    """A given weight as a finite float; bools and non-numbers are refused."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{where} must be a real number, got {type(x).__name__} {x!r}")
-    try:
-        f = float(x)
-    except OverflowError:
-        raise ValueError(f"{where} is too large for a float: {x!r:.40}...") from None
-    if not math.isfinite(f):
-        raise ValueError(f"{where} must be finite, got {f!r}")
-    return f
 
 
 def _check_sample(x: Any, nin: int, who: str) -> None:

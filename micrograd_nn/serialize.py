@@ -168,6 +168,6 @@ def load(model: MLP, path: str | os.PathLike[str]) -> MLP:
         pairs.append((w, b))
     try:
         model.set_weights(pairs)
-    except (TypeError, ValueError) as e:
+    except (TypeError, ValueError, OverflowError) as e:
         raise ModelFileError(f"model file {path!r}: {e}") from None
     return model
