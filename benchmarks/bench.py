@@ -369,13 +369,33 @@ def bench_depth(big: int, small: int, repeats: int) -> dict[str, Any]:
         return build_and_backward
     tasks = {f"{size}{tag}": run(n, bool(tag)) for size, n in (("small", small), ("big", big))
              for tag in ("", "_paused")}
+    tasks |= {f"{size}_bare": _bare_chain_task(n) for size, n in (("small", small),
+                                                                  ("big", big))}
     samples = alternate(tasks, repeats)
     samples |= backward_only({"small_backward": small, "big_backward": big}, repeats)
     out: dict[str, Any] = {"small_nodes": small, "big_nodes": big}
     out |= {name: summary(times) for name, times in samples.items()}
-    for tag in ("", "_paused", "_backward"):
+    for tag in ("", "_paused", "_backward", "_bare"):
         out[f"time_ratio{tag}"] = out[f"big{tag}"]["median"] / out[f"small{tag}"]["median"]
     return out
+
+
+class _Bare:
+    """A node with a Value's five slots and nothing else: no engine at all."""
+
+    __slots__ = ("data", "grad", "_x", "_y", "_label")
+
+
+def _bare_chain_task(n: int) -> Callable[[], None]:
+    """Build and free a linked chain of ``n`` bare slotted objects: what the collector
+    alone costs for a growing chain of that many objects, whatever the engine."""
+    def build() -> None:
+        v = None
+        for _ in range(n):
+            node = _Bare()
+            node.data, node.grad, node._x, node._y = 0.5, 0.0, v, None
+            v = node
+    return build
 
 
 def backward_only(sizes: dict[str, int], repeats: int) -> dict[str, list[float]]:
@@ -564,6 +584,8 @@ def depth_rows(d: dict[str, Any], upstream_result: str) -> list[dict[str, Any]]:
              f"{d['time_ratio_paused']:.1f}× ({_s(d['big_paused'])})", target="info"),
         _row("same scaling, backward() alone on built chains (info)",
              f"{d['time_ratio_backward']:.1f}× ({_s(d['big_backward'])})", target="info"),
+        _row("baseline: a chain of bare slotted objects, no engine, collector on (info)",
+             f"{d['time_ratio_bare']:.1f}× ({_s(d['big_bare'])})", target="info"),
     ]
 
 
