@@ -941,6 +941,18 @@ def topological_order(root: Value, leaves: bool = False) -> list[Value]:
                         push(child)
                 break
             todo_y = y is not None and y._x is not None and y.grad is not seen
+            if todo_y:
+                # A second input whose own inputs are all seen (a product of a weight and
+                # an activation, say) is done at once. "Seen" means finished here: a node
+                # seen but not finished is an ancestor of this one, and y depending on an
+                # ancestor would be a cycle.
+                yx = y._x
+                yy = y._y
+                if yy is not _NARY and (yx._x is None or yx.grad is seen) and (
+                        yy is None or yy._x is None or yy.grad is seen):
+                    y.grad = seen
+                    emit(y)
+                    todo_y = False
             if x._x is not None and x.grad is not seen:
                 push(node)
                 push(None)

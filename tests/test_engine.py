@@ -371,3 +371,26 @@ def test_gc_paused_restores_the_collector_even_after_an_exception():
         assert not gc.isenabled()  # it was off before: it stays off
     finally:
         gc.enable()
+
+
+def test_topological_order_puts_every_node_after_its_inputs_on_random_shared_dags():
+    import random
+
+    rng = random.Random(11)
+    for _ in range(200):
+        nodes = [Value(rng.uniform(-1, 1)) for _ in range(3)]
+        for _ in range(rng.randint(1, 40)):
+            a, b = rng.choice(nodes), rng.choice(nodes[-6:])  # lean on recent nodes: sharing
+            kind = rng.randrange(4)
+            nodes.append(a + b if kind == 0 else a * b if kind == 1 else
+                         a.tanh() if kind == 2 else Value.sum([a, b, rng.choice(nodes)]))
+        root = nodes[-1]
+        order = topological_order(root)
+        position = {node: i for i, node in enumerate(order)}
+        assert len(position) == len(order)  # no node twice
+        for node in order:
+            for inp in node.inputs:
+                if inp.inputs:
+                    assert position[inp] < position[node]
+        interior = {n for n in topological_order(root, leaves=True) if n.inputs}
+        assert set(order) == interior
