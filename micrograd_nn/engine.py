@@ -20,21 +20,29 @@ little to do.
 
 * An op's backward rule is a method of the op's class, not a per-node closure: no cycle,
   no closure cell, no function object per node.
-* Five ``__slots__`` (``data``, ``grad``, ``_x``, ``_y``, ``label``) and a per-op class
+* Five ``__slots__`` (``data``, ``grad``, ``_x``, ``_y``, ``_label``) and a per-op class
   (``op`` and the rule live on the class, not on the node). The inputs sit in two slots
   rather than a tuple, so a node is one object the collector tracks, not two: that halves
-  the collector's work while a graph grows, and a node with its float is about 100 bytes.
-  ``inputs`` assembles the tuple when someone asks for it.
-* Nodes are built with ``object.__new__`` and slot stores: a Python ``__init__`` call
-  costs about twice as much.
-* The topological sort is an iterative depth-first post-order that never pushes leaves and
-  emits a node over already-finished inputs at once, so a 1,000,000-node chain needs no
-  recursion and leaves cost nothing to order.
+  the collector's work while a graph grows, and a node with its float is 96 bytes (688 for
+  upstream). ``inputs`` assembles the tuple when someone asks for it; op nodes store no
+  label until given one (``label`` reads an unset one as ``''``).
+* Nodes are built with ``object.__new__`` and slot stores (written out in ``+`` and ``*``,
+  the bulk of any network): a Python ``__init__`` call costs about twice as much.
+* The topological sort is an iterative depth-first post-order, so a 1,000,000-node chain
+  needs no recursion. It marks a node seen by giving it a zero float made for that walk
+  (an identity test instead of a set, and the grad reset in the same store), never pushes
+  leaves, walks down first inputs without the stack, and finishes at once a node whose
+  inputs are all done; that cut its time by about 45% on the demo step's graph.
 * ``no_grad`` and ``detect_anomaly`` cost one module-global test per op while no thread
   uses them (``_modes_in_use``); only then is the thread-local state consulted.
 * What is left of the collector's work during a training step, :class:`gc_paused` can
   skip, scoped to the step (``fit`` does); nothing changes interpreter-wide settings
   otherwise.
+
+Measured by ``benchmarks/bench.py`` on upstream's demo step (MLP 2-16-16-1, 100 points,
+66,000 nodes): about 20x upstream micrograd's speed at default settings, about 22x inside
+``gc_paused``; building the graph is half of the step, the sort a quarter, the chain-rule
+loop a sixth.
 """
 
 from __future__ import annotations
