@@ -210,7 +210,7 @@ def _describe(node: Value) -> str:
 def _make_moded(cls: type, data: float, x: Any, y: Any) -> Value:
     """_make when some thread has a mode on: honour this thread's no_grad / anomaly."""
     modes = _tls
-    if modes.bare:  # the inference case first: a leaf, no graph
+    if modes.bare:  # no_grad alone, the inference case: a leaf, built here without a call
         node = _new(Value)
         node.data = data
         node.grad = 0.0
@@ -218,23 +218,19 @@ def _make_moded(cls: type, data: float, x: Any, y: Any) -> Value:
         node._y = None
         return node
     sites = modes.anomaly
-    if sites is None:
-        node = _new(cls)
-        node.data = data
-        node.grad = 0.0
-        node._x = x
-        node._y = y
-        return node
-    site = _user_site()
-    if not _isfinite(data):
-        args = ", ".join(_describe(v) for v in _unpack(x, y))
-        raise AnomalyError(f"op '{cls.name}' produced {data!r} from inputs ({args}) at {site}")
+    if sites is not None:
+        site = _user_site()
+        if not _isfinite(data):
+            args = ", ".join(_describe(v) for v in _unpack(x, y))
+            raise AnomalyError(
+                f"op '{cls.name}' produced {data!r} from inputs ({args}) at {site}")
     if modes.no_grad_depth:
         return _leaf(Value, data)
     node = _leaf(cls, data)
     node._x = x
     node._y = y
-    sites[node] = site
+    if sites is not None:
+        sites[node] = site
     return node
 
 
