@@ -59,7 +59,7 @@ from typing import Any
 __all__ = [
     "Value", "Constant", "no_grad", "is_grad_enabled", "detect_anomaly", "AnomalyError",
     "BackwardStep", "topological_order", "zero_grad", "gc_paused", "node_names",
-    "stable_sigmoid",
+    "stable_sigmoid", "exact_sum", "format_number", "records_nothing",
     "Add", "Sub", "Mul", "Div", "Neg", "PowConst", "Pow", "Exp", "Log", "Tanh",
     "Sigmoid", "ReLU", "Sum",
 ]
@@ -85,18 +85,18 @@ _modes_lock = threading.Lock()
 _modes_in_use = 0  # contexts open in any thread; 0 means every op takes the fast path
 
 
-def _mode_enter() -> None:
+def _modes_changed(delta: int) -> None:
+    """A no_grad / detect_anomaly block opened (+1) or closed (-1) in this thread."""
     global _modes_in_use
     _tls.bare = _tls.no_grad_depth > 0 and _tls.anomaly is None
     with _modes_lock:
-        _modes_in_use += 1
+        _modes_in_use += delta
 
 
-def _mode_exit() -> None:
-    global _modes_in_use
-    _tls.bare = _tls.no_grad_depth > 0 and _tls.anomaly is None
-    with _modes_lock:
-        _modes_in_use -= 1
+def records_nothing() -> bool:
+    """True where ops would build no graph and check nothing: inside ``no_grad`` without
+    ``detect_anomaly``. Models then compute on plain floats (see ``nn``)."""
+    return bool(_modes_in_use) and _tls.bare
 
 
 def is_grad_enabled() -> bool:
@@ -114,12 +114,12 @@ class no_grad:
 
     def __enter__(self) -> no_grad:
         _tls.no_grad_depth = _tls.no_grad_depth + 1
-        _mode_enter()
+        _modes_changed(1)
         return self
 
     def __exit__(self, *exc: object) -> None:
         _tls.no_grad_depth -= 1
-        _mode_exit()
+        _modes_changed(-1)
 
     def __call__(self, fn: Callable[..., Any]) -> Callable[..., Any]:
         """Use as ``@no_grad()``: the function runs with graph recording off."""
@@ -152,12 +152,12 @@ class detect_anomaly:
     def __enter__(self) -> detect_anomaly:
         self._outer = _tls.anomaly
         _tls.anomaly = {}  # node -> "file:line" where it was created, for backward errors
-        _mode_enter()
+        _modes_changed(1)
         return self
 
     def __exit__(self, *exc: object) -> None:
         _tls.anomaly = self._outer
-        _mode_exit()
+        _modes_changed(-1)
 
 
 class gc_paused:
@@ -336,13 +336,11 @@ class Value:
     def __init__(self, data: float, label: str = "") -> None:
         if isinstance(data, Value):
             raise TypeError(f"Value() needs a number, got a Value ({data!r}); use it directly")
-        if not isinstance(label, str):
-            raise TypeError(f"label must be a str, got {type(label).__name__} {label!r}")
         self.data = _to_float(data, "Value()")
         self.grad = 0.0
         self._x = None
         self._y = None
-        self._label = label
+        self.label = label
 
     @property
     def inputs(self) -> tuple[Value, ...]:
@@ -524,7 +522,7 @@ class Value:
         terms = tuple(v if isinstance(v, Value) else _lift(v, "sum") for v in values)
         if not terms:
             return _leaf(Constant, 0.0)
-        return _make(Sum, math.fsum([v.data for v in terms]), terms, _NARY)
+        return _make(Sum, exact_sum([v.data for v in terms]), terms, _NARY)
 
     # --- backpropagation ----------------------------------------------------------------
     def backward(self) -> None:
@@ -584,7 +582,7 @@ class Value:
         names = node_names(self)
         for node in topological_order(self, leaves=True):
             if not node.inputs and not isinstance(node, Constant):
-                print(f"{names[node]}.grad = {_fmt4(node.grad)}", file=out)
+                print(f"{names[node]}.grad = {format_number(node.grad)}", file=out)
         return steps
 
     def zero_grad(self) -> None:
@@ -599,6 +597,16 @@ class Value:
     def local_grads(self) -> tuple[float, ...]:
         """∂self/∂input for each of ``inputs``, at the current data (``()`` for a leaf)."""
         return ()
+
+
+def exact_sum(numbers: list[float]) -> float:
+    """The exactly rounded sum (``math.fsum``), as ``Value.sum`` computes it. Where that
+    overflows, or meets inf and -inf, it is what IEEE addition gives (±inf or nan) instead of
+    fsum's error, as ``+`` would, and ``detect_anomaly`` names the ``sum``."""
+    try:
+        return math.fsum(numbers)
+    except (OverflowError, ValueError):
+        return sum(numbers, 0.0)
 
 
 def stable_sigmoid(x: float) -> float:
@@ -695,24 +703,23 @@ class Mul(Value):
 
 
 class Div(Value):
-    """z = x / y.     dz/dx = 1/y,   dz/dy = -x/y^2"""
+    """z = x / y.     dz/dx = 1/y,   dz/dy = -x/y^2 = -z/y"""
 
     __slots__ = ()
     op = name = "/"
     expr = "{x} / {y}"
-    local_text = ("1 / {y}", "-{x} / {y}**2")
+    local_text = ("1 / {y}", "-{out} / {y}")
 
     def _backward(self) -> None:
         x = self._x
         y = self._y
         g = self.grad
         x.grad += (1.0 / y.data) * g
-        y.grad += (-(x.data / y.data) / y.data) * g
+        y.grad += (-self.data / y.data) * g
 
     def local_grads(self) -> tuple[float, ...]:
-        x = self._x
         y = self._y
-        return (1.0 / y.data, -(x.data / y.data) / y.data)
+        return (1.0 / y.data, -self.data / y.data)
 
 
 class Neg(Value):
@@ -1004,9 +1011,12 @@ def _fmt_number(x: float) -> str:
     return f"{x:g}"
 
 
-def _fmt4(x: float) -> str:
-    """Four decimals, or four significant digits where four decimals would show 0.0000."""
-    return f"{x:.4f}" if x == 0.0 or abs(x) >= 1e-3 else f"{x:.4g}"
+def format_number(x: float) -> str:
+    """``x`` to four decimals, or to four significant digits where four decimals would hide
+    it (``0.0009102``, ``1.235e+08``): how steps, explain() and diagrams write numbers."""
+    if x == 0.0 or 1e-3 <= abs(x) < 1e7 or not _isfinite(x):
+        return f"{x:.4f}"
+    return f"{x:.4g}"
 
 
 def node_names(root: Value) -> dict[Value, str]:
@@ -1093,8 +1103,8 @@ class BackwardStep:
                 local = f"({local})"
             out.append(
                 f"{self.names[inp]}.grad += {local} * {self.names[node]}.grad"
-                f" = {_fmt4(self.local_grads[i])} * {_fmt4(self.upstream)}"
-                f" = {_fmt4(self.contributions[i])}")
+                f" = {format_number(self.local_grads[i])} * {format_number(self.upstream)}"
+                f" = {format_number(self.contributions[i])}")
         return out
 
     def __str__(self) -> str:

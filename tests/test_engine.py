@@ -394,3 +394,14 @@ def test_topological_order_puts_every_node_after_its_inputs_on_random_shared_dag
                     assert position[inp] < position[node]
         interior = {n for n in topological_order(root, leaves=True) if n.inputs}
         assert set(order) == interior
+
+
+def test_sum_that_overflows_gives_inf_like_add_and_anomaly_mode_names_it():
+    from micrograd_nn import AnomalyError, detect_anomaly
+
+    big = [Value(1e308), Value(1e308)]
+    assert Value.sum(big).data == math.inf == (big[0] + big[1]).data
+    assert math.isnan(Value.sum([Value(1e308), Value(1e308), Value(-1e308), Value(-1e308),
+                                 Value(1e308) * 10, -(Value(1e308) * 10)]).data)
+    with detect_anomaly(), pytest.raises(AnomalyError, match="op 'sum' produced inf"):
+        Value.sum(big)
