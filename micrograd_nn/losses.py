@@ -15,12 +15,11 @@ Derivatives, for reference (y the target):
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .engine import Constant, Value
+from .engine import Constant, Value, _to_float
 
 __all__ = ["mse", "bce", "bce_with_logits", "hinge", "softmax_cross_entropy", "softmax",
            "l2_penalty", "LOSSES"]
@@ -29,12 +28,7 @@ BCE_EPS = 1e-12
 
 
 def _target(y: Any) -> float:
-    if isinstance(y, bool) or not isinstance(y, numbers.Real):
-        raise TypeError(f"a target must be a real number, got {type(y).__name__} {y!r}")
-    f = float(y)
-    if not math.isfinite(f):
-        raise ValueError(f"a target must be finite, got {f!r}")
-    return f
+    return _to_float(y, "a target")
 
 
 def _pairs(pred: Any, target: Any) -> list[tuple[Value, float]]:
@@ -111,7 +105,6 @@ def bce_with_logits(pred: Any, target: Any) -> Value:
     return _mean([_bce_logit_term(z, y) for z, y in _pairs(pred, target)])
 
 
-
 def hinge(pred: Any, target: Any) -> Value:
     """Max-margin loss, targets -1 or +1: mean of max(0, 1 - y s) (upstream micrograd's demo)."""
     terms = []
@@ -120,7 +113,6 @@ def hinge(pred: Any, target: Any) -> Value:
             raise ValueError(f"hinge needs targets -1 or +1, got {y!r}")
         terms.append((1.0 - y * s).relu())
     return _mean(terms)
-
 
 
 def _class_index(t: Any, k: int) -> int:
@@ -145,6 +137,9 @@ def _softmax_ce_term(logits: Sequence[Value], t: Any) -> Value:
 def softmax_cross_entropy(logits: Any, target: Any) -> Value:
     """Cross-entropy of softmax(logits) against class index ``target`` (or a batch of
     logit lists and class indices); the mean over samples. dL/dz_j = softmax_j - [j = t]."""
+    if isinstance(logits, Value):
+        raise TypeError("softmax_cross_entropy needs a list of logits (Values) per sample, "
+                        f"got one Value {logits!r}")
     if logits and isinstance(logits[0], Value):
         return _softmax_ce_term(logits, target)
     if isinstance(target, (str, bytes)) or not isinstance(target, Sequence):
@@ -152,7 +147,6 @@ def softmax_cross_entropy(logits: Any, target: Any) -> Value:
     if len(logits) != len(target) or not logits:
         raise ValueError(f"{len(logits)} samples of logits but {len(target)} targets")
     return _mean([_softmax_ce_term(z, t) for z, t in zip(logits, target)])
-
 
 
 def softmax(logits: Sequence[Value]) -> list[Value]:

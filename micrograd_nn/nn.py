@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO, Union
 
-from .engine import Value, _leaf, is_grad_enabled, stable_sigmoid
+from .engine import Value, _leaf, exact_sum, records_nothing, stable_sigmoid, zero_grad
 from .engine import _to_float as _as_float
 
 __all__ = ["Parameter", "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS"]
@@ -77,10 +77,20 @@ def _check_activation(activation: str) -> str:
     return activation
 
 
-def _check_count(n: Any, what: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"{what} must be a positive int, got {n!r}")
+def check_int(n: Any, what: str, minimum: int = 1) -> int:
+    """``n`` as an int of at least ``minimum``: TypeError for a non-int (bools included),
+    ValueError for one out of range. Shared by the models and ``fit``."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise TypeError(f"{what} must be an int, got {type(n).__name__} {n!r}")
+    if n < minimum:
+        raise ValueError(f"{what} must be at least {minimum}, got {n!r}")
     return int(n)
+
+
+def _check_init(init: str) -> str:
+    if init not in INITS:
+        raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INITS)}")
+    return init
 
 
 def _check_sample(x: Any, nin: int, who: str) -> None:
@@ -105,7 +115,7 @@ def _as_inputs(x: Any, nin: int, who: str) -> list[Value]:
         if isinstance(v, Value):
             out.append(v)
         else:
-            out.append(Value(_as_float(v, f"{who} input {i}")))
+            out.append(_leaf(Value, _as_float(v, f"{who} input {i}")))
     return out
 
 
@@ -122,8 +132,7 @@ class Module:
 
     def zero_grad(self) -> None:
         """Set every parameter's ``grad`` to 0.0 (call before each backward)."""
-        for p in self.parameters():
-            p.grad = 0.0
+        zero_grad(self.parameters())
 
     @property
     def num_params(self) -> int:
@@ -160,12 +169,10 @@ class Neuron(Module):
     def __init__(self, nin: int, activation: str = "tanh", init: str = "uniform",
                  rng: random.Random | None = None, weights: Sequence[float] | None = None,
                  bias: float = 0.0, label: str = "") -> None:
-        self.nin = _check_count(nin, "nin")
+        self.nin = check_int(nin, "nin")
         self.activation = _check_activation(activation)
         if weights is None:
-            if init not in INITS:
-                raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INITS)}")
-            draw = INITS[init]
+            draw = INITS[_check_init(init)]
             rng = rng if rng is not None else random.Random()
             weights = [draw(rng, self.nin) for _ in range(self.nin)]
         elif len(weights) != self.nin:
@@ -185,13 +192,14 @@ class Neuron(Module):
     def forward_data(self, xs: list[float]) -> float:
         """The same computation on plain floats, with no graph: what ``__call__`` does
         under ``no_grad`` (the numbers are identical to :meth:`forward`'s)."""
-        out = math.fsum([wi.data * xi for wi, xi in zip(self.w, xs)] + [self.b.data])
+        out = exact_sum([wi.data * xi for wi, xi in zip(self.w, xs)] + [self.b.data])
         return out if self._act_data is None else self._act_data(out)
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
         """The neuron's output for one sample ``x`` (``nin`` numbers or Values). Under
-        ``no_grad`` it is computed on plain floats and returned as a leaf."""
-        if not is_grad_enabled():
+        ``no_grad`` (without ``detect_anomaly``) it is computed on plain floats and returned
+        as a leaf."""
+        if records_nothing():
             return _leaf(Value, self.forward_data(_as_data(x, self.nin, "Neuron")))
         return self.forward(_as_inputs(x, self.nin, "Neuron"))
 
@@ -222,8 +230,8 @@ class Layer(Module):
                  rng: random.Random | None = None,
                  weights: Sequence[Sequence[float]] | None = None,
                  biases: Sequence[float] | None = None, label: str = "") -> None:
-        self.nin = _check_count(nin, "nin")
-        self.nout = _check_count(nout, "nout")
+        self.nin = check_int(nin, "nin")
+        self.nout = check_int(nout, "nout")
         _check_activation(activation)
         for given, what in ((weights, "weight rows"), (biases, "biases")):
             if given is not None and len(given) != self.nout:
@@ -248,7 +256,7 @@ class Layer(Module):
     def __call__(self, x: Sequence[Value | float]) -> Output:
         """The layer's outputs for one sample; a single Value when ``nout == 1``. Under
         ``no_grad`` they are computed on plain floats and returned as leaves."""
-        if not is_grad_enabled():
+        if records_nothing():
             out = _leaves(self.forward_data(_as_data(x, self.nin, "Layer")))
         else:
             out = self.forward(_as_inputs(x, self.nin, "Layer"))
@@ -283,14 +291,13 @@ class MLP(Module):
     def __init__(self, nin: int, sizes: Sequence[int], activation: str = "tanh",
                  output_activation: str = "linear", init: str = "uniform",
                  seed: int | None = None) -> None:
-        self.nin = _check_count(nin, "nin")
+        self.nin = check_int(nin, "nin")
         if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence) or not sizes:
             raise ValueError(f"sizes must be a non-empty list of layer sizes, got {sizes!r}")
-        sizes = [_check_count(s, "each layer size") for s in sizes]
+        sizes = [check_int(s, "each layer size") for s in sizes]
         _check_activation(activation)
         _check_activation(output_activation)
-        if init not in INITS:
-            raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INITS)}")
+        _check_init(init)
         rng = random.Random(seed)
         dims = [self.nin] + sizes
         last = len(sizes) - 1
@@ -319,7 +326,7 @@ class MLP(Module):
     def __call__(self, x: Sequence[Value | float]) -> Output:
         """The network's output for one sample; a single Value when the last layer has one
         neuron, else a list."""
-        if not is_grad_enabled():  # inference: plain floats, no graph, leaves out
+        if records_nothing():  # inference: plain floats, no graph, leaves out
             hd = _as_data(x, self.nin, "MLP")
             for layer in self.layers:
                 hd = layer.forward_data(hd)

@@ -18,7 +18,7 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Union
 
-from .engine import Value
+from .engine import Value, zero_grad
 
 __all__ = ["Optimizer", "SGD", "Momentum", "RMSprop", "Adam", "OPTIMIZERS"]
 
@@ -60,8 +60,7 @@ class Optimizer:
 
     def zero_grad(self) -> None:
         """Set every parameter's ``grad`` to 0.0 (before the next backward)."""
-        for p in self.params:
-            p.grad = 0.0
+        zero_grad(self.params)
 
     def step(self) -> None:
         """Move every parameter by the rule of this optimizer, using its current ``grad``.

@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 from .engine import Value, gc_paused, no_grad
 from .losses import LOSSES, bce_with_logits, hinge, l2_penalty
-from .nn import Module
+from .nn import Module, check_int
 from .optim import OPTIMIZERS, Adam, Optimizer
 
 __all__ = ["History", "fit", "evaluate", "predict", "accuracy", "two_moons"]
@@ -120,15 +120,6 @@ def _batches(n: int, batch_size: int | None, order: list[int]) -> list[list[int]
     return [order[i:i + size] for i in range(0, n, size)]
 
 
-def _check_batch_size(batch_size: Any) -> int | None:
-    if batch_size is None:
-        return None
-    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) \
-            or batch_size < 1:
-        raise ValueError(f"batch_size must be None or a positive int, got {batch_size!r}")
-    return int(batch_size)
-
-
 def _progress(epoch: int, epochs: int, history: History, file: TextIO) -> None:
     parts = [f"Epoch {epoch}/{epochs}", f"loss: {history.loss[-1]:.4f}"]
     parts += [f"{name}: {vals[-1]:.4f}" for name, vals in history.metrics.items()]
@@ -161,9 +152,8 @@ def fit(model: Module, X: Sequence[Any], y: Sequence[Any], loss: str | LossFn = 
     opt = _resolve_optimizer(optimizer, model)
     names = _check_metrics(metrics)
     n = _check_data(X, y)
-    size = _check_batch_size(batch_size)
-    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 0:
-        raise ValueError(f"epochs must be an int >= 0, got {epochs!r}")
+    size = None if batch_size is None else check_int(batch_size, "batch_size")
+    check_int(epochs, "epochs", minimum=0)
     threshold = _threshold(loss_fn, y)
     params = model.parameters() if l2 else []
     rng = random.Random(seed)
@@ -231,8 +221,7 @@ def two_moons(n: int = 100, noise: float = 0.1, seed: int | None = 0,
     points, half per moon, with Gaussian noise of std ``noise``, from ``random.Random(seed)``.
     Returns ``(X, y)``; ``y`` holds ``labels[0]`` for the upper moon, ``labels[1]`` for the
     lower one (e.g. ``(-1.0, 1.0)`` for a hinge loss)."""
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 2:
-        raise ValueError(f"two_moons needs n >= 2 points, got {n!r}")
+    check_int(n, "two_moons' number of points n", minimum=2)
     rng = random.Random(seed)
     upper = n // 2
     X, y = [], []

@@ -135,3 +135,13 @@ def test_mismatched_outputs_and_targets_raise_value_error(pred, target):
 def test_boolean_target_is_refused():
     with pytest.raises(TypeError, match="bool"):
         losses.mse([Value(1.0)], [True])
+
+
+def test_softmax_cross_entropy_of_a_single_value_says_it_needs_a_list():
+    with pytest.raises(TypeError, match="needs a list of logits"):
+        losses.softmax_cross_entropy(Value(1.0), 0)
+
+
+def test_a_target_too_large_for_a_float_is_named():
+    with pytest.raises(OverflowError, match="a target: 1000000000.*too large for a float"):
+        losses.mse(Value(1.0), 10 ** 400)

@@ -129,7 +129,8 @@ def test_from_weights_round_trips_get_weights():
     (lambda: MLP(0, [3]), ValueError, "nin"),
     (lambda: MLP(2, []), ValueError, "sizes"),
     (lambda: MLP(2, [3, 0]), ValueError, "layer size"),
-    (lambda: MLP(2, [2.5]), ValueError, "layer size"),
+    (lambda: MLP(2, [2.5]), TypeError, "layer size must be an int"),
+    (lambda: MLP("2", [1]), TypeError, "nin must be an int"),
     (lambda: Neuron(2, weights=[1.0]), ValueError, "2 weights"),
     (lambda: Neuron(2, weights=[1.0, True]), TypeError, "bool"),
     (lambda: Neuron(2, weights=[1.0, math.nan]), ValueError, "finite"),
@@ -194,3 +195,13 @@ def test_no_grad_inference_checks_inputs_like_the_graph_path():
         with pytest.raises(TypeError, match="input 1"):
             model([1.0, "a"])
         assert model([Value(1.0), 2]).data == model([1.0, 2.0]).data
+
+
+def test_detect_anomaly_still_checks_a_model_run_under_no_grad():
+    from micrograd_nn import AnomalyError, detect_anomaly, no_grad
+
+    model = MLP.from_weights([([[1e200]], [0.0])], output_activation="linear")
+    with no_grad():
+        assert model([1e200]).data == math.inf  # the float path: IEEE, silently
+    with detect_anomaly(), no_grad(), pytest.raises(AnomalyError, match="op '\\*' produced inf"):
+        model([1e200])
