@@ -20,7 +20,8 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
+import secrets
+import stat
 from typing import Any
 
 from .nn import MLP
@@ -56,10 +57,12 @@ def save(model: MLP, path: str | os.PathLike[str]) -> None:
     text = json.dumps(_document(_check_model(model)), allow_nan=False) + "\n"
     target = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(target))
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp",
-                               dir=directory)
+    tmp = os.path.join(directory, f".{os.path.basename(target)}.{secrets.token_hex(8)}.tmp")
+    # 0666 less the umask, as open(path, "w") gives (mkstemp would make it private, 0600)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
+            _keep_mode(target, f.fileno())
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
@@ -72,6 +75,15 @@ def save(model: MLP, path: str | os.PathLike[str]) -> None:
             pass
         raise
     _fsync_directory(directory)
+
+
+def _keep_mode(target: str, fd: int) -> None:
+    """A file that replaces another keeps the other's permission bits."""
+    try:
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        return
+    os.fchmod(fd, mode)
 
 
 def _fsync_directory(directory: str) -> None:

@@ -181,3 +181,20 @@ def test_killing_a_process_mid_save_never_leaves_a_broken_file(tmp_path):
         assert proc.returncode == -signal.SIGKILL
         load(probe, target)
         assert probe.get_weights() in expected
+
+
+def test_saved_file_gets_the_mode_a_plain_write_would_and_keeps_a_replaced_files(tmp_path):
+    import os
+    import stat
+
+    from micrograd_nn import MLP, save
+
+    model = MLP(2, [2, 1], seed=0)
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")
+    fresh = tmp_path / "fresh.json"
+    save(model, fresh)
+    assert stat.S_IMODE(fresh.stat().st_mode) == stat.S_IMODE(plain.stat().st_mode)
+    os.chmod(fresh, 0o640)
+    save(model, fresh)
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o640
