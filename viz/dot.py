@@ -24,8 +24,8 @@ from collections.abc import Iterable
 
 import graphviz
 
-from micrograd_nn import Constant, Value, topological_order
-from micrograd_nn.engine import node_names
+from micrograd_nn import Constant, Parameter, Value, topological_order
+from micrograd_nn.engine import format_number, node_names
 
 __all__ = ["draw_dot", "check_graph_size", "dot_ids", "format_number", "grad_colour",
            "largest_grad", "DEFAULT_MAX_NODES"]
@@ -73,7 +73,6 @@ def draw_dot(root: Value, rankdir: str = "LR", show_grad: bool = True,
         raise ValueError(f"highlight={highlight!r} is not a node of this graph")
     names = node_names(root)
     param_set = _parameter_set(params)
-    parameter_cls = _parameter_class()
     if grad_scale is None:
         grad_scale = largest_grad(order)
 
@@ -81,7 +80,7 @@ def draw_dot(root: Value, rankdir: str = "LR", show_grad: bool = True,
                            node_attr={"fontname": "Helvetica", "fontsize": "11"})
     vertical = rankdir in ("LR", "RL")  # record fields stack across the rank direction
     for node in order:
-        kind = _kind(node, param_set, parameter_cls)
+        kind = _kind(node, param_set)
         attrs = _value_attrs(kind, node.grad, grad_scale if show_grad else None)
         if node is highlight:
             attrs.update(color=_HIGHLIGHT, penwidth="4", **{"class": "highlight"})
@@ -144,21 +143,12 @@ def _parameter_set(params: Iterable[Value] | None) -> set[Value]:
     return chosen
 
 
-def _parameter_class() -> type | None:
-    """``micrograd_nn.nn.Parameter`` if that module and class exist."""
-    try:
-        from micrograd_nn import nn
-    except ImportError:
-        return None
-    return getattr(nn, "Parameter", None)
-
-
-def _kind(node: Value, params: set[Value], parameter_cls: type | None) -> str:
+def _kind(node: Value, params: set[Value]) -> str:
     if node.inputs:
         return "op"
     if isinstance(node, Constant):
         return "constant"
-    if node in params or (parameter_cls is not None and isinstance(node, parameter_cls)):
+    if node in params or isinstance(node, Parameter):
         return "parameter"
     return "input"
 
@@ -167,14 +157,6 @@ def largest_grad(nodes: Iterable[Value]) -> float:
     """The largest finite ``|grad|`` among ``nodes``, constants left out (0.0 if none)."""
     grads = [abs(n.grad) for n in nodes if not isinstance(n, Constant) and math.isfinite(n.grad)]
     return max(grads, default=0.0)
-
-
-def format_number(x: float) -> str:
-    """``x`` to four decimals, or to four significant digits where four decimals would
-    hide it (``0.0009102``, ``1.235e+08``): how every number in a diagram is written."""
-    if x == 0.0 or 1e-3 <= abs(x) < 1e7 or not math.isfinite(x):
-        return f"{x:.4f}"
-    return f"{x:.4g}"
 
 
 def _escape(text: str) -> str:

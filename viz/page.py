@@ -11,7 +11,7 @@ from typing import Any
 from micrograd_nn import BackwardStep, Constant, Value, topological_order
 from micrograd_nn.engine import node_names
 
-from .dot import dot_ids, format_number
+from .dot import DEFAULT_MAX_NODES, check_graph_size, dot_ids, format_number
 from .frames import frame_graphs
 from .render import pipe
 
@@ -92,6 +92,7 @@ def backward_html(root: Value, path: str | os.PathLike[str], **draw_options: Any
     Creates ``path``'s directory if needed. Needs Graphviz's ``dot``.
     """
     path = Path(path)
+    check_graph_size(root, draw_options.get("max_nodes", DEFAULT_MAX_NODES))  # before walking
     ids = dot_ids(topological_order(root, leaves=True))
     names = node_names(root)
     shots = [(step, pipe(graph, "svg").decode("utf-8"))
