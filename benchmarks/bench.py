@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import math
 import os
 import platform
 import random
@@ -39,6 +38,7 @@ from typing import Any
 
 import micrograd_nn
 from micrograd_nn import Value, gc_paused, no_grad, topological_order
+from micrograd_nn.train import two_moons as moons
 
 HERE = Path(__file__).resolve().parent
 LOSS_TOLERANCE = 1e-9
@@ -51,23 +51,10 @@ OURS, PAUSED, TORCH = "micrograd_nn", "micrograd_nn+gc_paused", "torch"
 
 
 def two_moons(n: int, noise: float = 0.1, seed: int = 1) -> tuple[list[list[float]], list[int]]:
-    """Two interleaving half circles with Gaussian noise, labels -1 / +1, shuffled.
-
-    The same construction as scikit-learn's ``make_moons`` (not the same random numbers),
-    in pure Python so the benchmark needs nothing installed."""
-    rng = random.Random(seed)
-    n_outer = n // 2
-    points = []
-    for i in range(n):
-        if i < n_outer:
-            t = math.pi * i / max(n_outer - 1, 1)
-            x, y, label = math.cos(t), math.sin(t), -1
-        else:
-            t = math.pi * (i - n_outer) / max(n - n_outer - 1, 1)
-            x, y, label = 1.0 - math.cos(t), 0.5 - math.sin(t), 1
-        points.append(([x + rng.gauss(0.0, noise), y + rng.gauss(0.0, noise)], label))
-    rng.shuffle(points)
-    return [p for p, _ in points], [label for _, label in points]
+    """The demo's data: ``micrograd_nn.train.two_moons`` with labels -1 / +1 (plain
+    numbers, so every engine gets the same inputs)."""
+    X, y = moons(n, noise, seed, labels=(-1, 1))
+    return X, [int(label) for label in y]
 
 
 def initial_weights(sizes: list[int], seed: int = 1337) -> list[list[tuple[list[float], float]]]:
