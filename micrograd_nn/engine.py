@@ -1070,32 +1070,34 @@ class BackwardStep:
         """The node's inputs, whose grads this step added to."""
         return self.node.inputs
 
-    def _ref(self, node: Value) -> str:
+    def _fields(self, name: Callable[[Value], str]) -> dict[str, str]:
+        """Format fields for the op's ``expr`` / ``local_text``: {out}, {x}, {y} written by
+        ``name``, {args} (every input's name), {n} (a power's exponent)."""
+        node = self.node
+        ins = node.inputs
+        fields = {"out": name(node), "args": ", ".join(self.names[v] for v in ins)}
+        if ins:
+            fields["x"] = name(ins[0])
+        if len(ins) > 1:
+            fields["y"] = name(ins[1])
+        if isinstance(node, PowConst):
+            fields["n"] = _fmt_number(node.exponent)
+        return fields
+
+    def _data_ref(self, node: Value) -> str:
+        """``x.data`` in a formula, or a constant's own value."""
         return self.names[node] if isinstance(node, Constant) else f"{self.names[node]}.data"
 
     def equation(self) -> str:
         """``z = x * w``: the node and how it was computed."""
         node = self.node
-        fields = self._fields()
-        return f"{self.names[node]} = {type(node).expr.format(**fields)}"
-
-    def _fields(self) -> dict[str, str]:
-        node = self.node
-        ins = node.inputs
-        fields = {"out": self.names[node], "args": ", ".join(self.names[v] for v in ins)}
-        if ins:
-            fields["x"] = self.names[ins[0]]
-        if len(ins) > 1:
-            fields["y"] = self.names[ins[1]]
-        if isinstance(node, PowConst):
-            fields["n"] = _fmt_number(node.exponent)
-        return fields
+        return f"{self.names[node]} = {type(node).expr.format(**self._fields(self.names.get))}"
 
     def lines(self) -> list[str]:
         """One chain-rule line per input: ``x.grad += w.data * z.grad = 3.0000 * 0.5000``."""
         node = self.node
         texts = type(node).local_text
-        refs = _data_refs(self)
+        refs = self._fields(self._data_ref)
         out = []
         for i, inp in enumerate(node.inputs):
             local = "1" if texts is None else texts[i].format(**refs)
@@ -1113,17 +1115,3 @@ class BackwardStep:
 
     def __repr__(self) -> str:
         return f"<BackwardStep {self.index + 1}/{self.total} {self.equation()}>"
-
-
-def _data_refs(step: BackwardStep) -> dict[str, str]:
-    """Format fields for ``local_text``: each input's ``name.data``, or a constant's value."""
-    node = step.node
-    ins = node.inputs
-    refs = {"out": step._ref(node)}
-    if ins:
-        refs["x"] = step._ref(ins[0])
-    if len(ins) > 1:
-        refs["y"] = step._ref(ins[1])
-    if isinstance(node, PowConst):
-        refs["n"] = _fmt_number(node.exponent)
-    return refs
