@@ -119,11 +119,24 @@ def _parse_int(text: str) -> int:
     return int(text)
 
 
+# O_NONBLOCK: opening a FIFO with no writer returns at once instead of waiting for one (the
+# fstat check then refuses it); O_NOCTTY: opening a terminal does not make it ours.
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) \
+    | getattr(os, "O_BINARY", 0)
+
+
 def _read(path: str, limit: int) -> Any:
     """The JSON document at ``path``, or ModelFileError saying why it cannot be had."""
     try:
-        with open(path, "rb") as f:
-            raw = f.read(limit + 1)
+        fd = os.open(path, _READ_FLAGS)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                # a FIFO or a device could block or never end; a directory is no model
+                raise ModelFileError(f"model file {path!r} is not a regular file")
+            with open(fd, "rb", closefd=False) as f:
+                raw = f.read(limit + 1)
+        finally:
+            os.close(fd)
     except OSError as e:
         raise ModelFileError(f"cannot read model file {path!r}: {e.strerror or e}") from None
     if len(raw) > limit:
@@ -156,7 +169,8 @@ def _expect(doc: Any, key: str, kind: type, path: str) -> Any:
 def load(model: MLP, path: str | os.PathLike[str]) -> MLP:
     """Set ``model``'s parameters from the file at ``path`` (written by :func:`save`) and
     return the model. Raises :class:`ModelFileError`, leaving the model unchanged, if the
-    file is unreadable, not JSON, holds a non-finite or non-numeric weight, or was saved
+    file is not a regular file (a FIFO or a device is refused at once, never waited on),
+    is unreadable, not JSON, holds a non-finite or non-numeric weight, or was saved
     from a different architecture."""
     path = os.fspath(path)
     model = _check_model(model)

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 
 import pytest
@@ -136,6 +137,39 @@ def test_every_truncation_of_a_good_file_is_refused(tmp_path):
 def test_missing_file_raises_model_file_error(tmp_path):
     with pytest.raises(ModelFileError, match="cannot read"):
         load(model(), tmp_path / "nothing.json")
+
+
+def load_in_thread(path, timeout=10):
+    """load(model(), path) in a thread: the exception it raised, or a failure if it hangs."""
+    outcome = []
+
+    def run():
+        try:
+            load(model(), path)
+        except BaseException as e:
+            outcome.append(e)
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        # A load blocked opening a FIFO: open the writing end to let it go, then fail.
+        os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+        thread.join(timeout)
+        pytest.fail(f"load({path!r}) blocked")
+    return outcome[0] if outcome else None
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory", "device"])
+def test_a_fifo_directory_or_device_is_refused_at_once(tmp_path, kind):
+    if kind == "fifo":
+        if not hasattr(os, "mkfifo"):
+            pytest.skip("no FIFOs on this platform")
+        path = tmp_path / "m.json"
+        os.mkfifo(path)
+    else:
+        path = tmp_path if kind == "directory" else os.devnull
+    error = load_in_thread(path)
+    assert isinstance(error, ModelFileError) and "not a regular file" in str(error), error
 
 
 def test_oversized_file_is_refused_before_parsing(tmp_path):
