@@ -22,7 +22,7 @@ import math
 import os
 import secrets
 import stat
-from typing import Any
+from typing import Any, Union
 
 from .nn import MLP
 
@@ -31,6 +31,7 @@ __all__ = ["save", "load", "ModelFileError", "FORMAT", "VERSION"]
 FORMAT = "micrograd_nn.mlp"
 VERSION = 1
 _MAX_DIGITS = 400  # a longer number literal is no weight (and could be slow to parse)
+_Path = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]  # what open() takes
 
 
 class ModelFileError(ValueError):
@@ -52,10 +53,15 @@ def _check_model(model: Any) -> MLP:
     return model
 
 
-def save(model: MLP, path: str | os.PathLike[str]) -> None:
-    """Write ``model``'s architecture and parameters to ``path`` as JSON, atomically."""
+def save(model: MLP, path: _Path) -> None:
+    """Write ``model``'s architecture and parameters to ``path`` as JSON, atomically.
+
+    ``path`` is any file name ``open()`` takes (str, bytes or a path object). A symlink
+    is written through, as ``open(path, "w")`` would: its target gets the new content
+    and the link stays a link."""
     text = json.dumps(_document(_check_model(model)), allow_nan=False) + "\n"
-    target = os.fspath(path)
+    # Renaming over the link itself would replace it with a plain file.
+    target = os.path.realpath(os.fsdecode(path))
     directory = os.path.dirname(os.path.abspath(target))
     tmp = os.path.join(directory, f".{os.path.basename(target)}.{secrets.token_hex(8)}.tmp")
     # 0666 less the umask, as open(path, "w") gives (mkstemp would make it private, 0600)
@@ -166,13 +172,13 @@ def _expect(doc: Any, key: str, kind: type, path: str) -> Any:
     return value
 
 
-def load(model: MLP, path: str | os.PathLike[str]) -> MLP:
+def load(model: MLP, path: _Path) -> MLP:
     """Set ``model``'s parameters from the file at ``path`` (written by :func:`save`) and
     return the model. Raises :class:`ModelFileError`, leaving the model unchanged, if the
     file is not a regular file (a FIFO or a device is refused at once, never waited on),
     is unreadable, not JSON, holds a non-finite or non-numeric weight, or was saved
     from a different architecture."""
-    path = os.fspath(path)
+    path = os.fsdecode(path)
     model = _check_model(model)
     limit = 2**20 + 64 * model.num_params  # generous for any float's text; refuses giants
     doc = _read(path, limit)

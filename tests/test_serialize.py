@@ -39,6 +39,50 @@ def test_save_leaves_no_temporary_file_behind(tmp_path):
     assert os.listdir(tmp_path) == ["m.json"]
 
 
+class BytesPath:
+    """An os.PathLike whose path is bytes."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __fspath__(self):
+        return self.path
+
+
+@pytest.mark.parametrize("kind", ["str", "bytes", "str path", "bytes path", "non-UTF-8 bytes"])
+def test_save_and_load_take_any_file_name_open_takes(tmp_path, kind):
+    name = tmp_path / "m.json"
+    path = {"str": str(name), "bytes": bytes(name), "str path": name,
+            "bytes path": BytesPath(bytes(name)),
+            "non-UTF-8 bytes": bytes(tmp_path) + b"/m\xff.json"}[kind]
+    if kind == "non-UTF-8 bytes":
+        try:
+            open(path, "w").close()
+        except OSError:
+            pytest.skip("this file system refuses non-UTF-8 names")
+    save(model(1), path)
+    assert os.listdir(bytes(tmp_path)) == [os.path.basename(os.fsencode(path))]
+    assert load(model(2), path).get_weights() == model(1).get_weights()
+
+
+def test_save_writes_through_a_symlink_to_its_target(tmp_path):
+    real = tmp_path / "real.json"
+    save(model(1), real)
+    (tmp_path / "sub").mkdir()
+    link = tmp_path / "sub" / "link.json"
+    link.symlink_to(os.path.join("..", "real.json"))
+    save(model(2), link)
+    assert link.is_symlink() and os.readlink(link) == os.path.join("..", "real.json")
+    assert load(model(5), real).get_weights() == model(2).get_weights()
+    assert sorted(os.listdir(tmp_path)) == ["real.json", "sub"]
+    assert os.listdir(tmp_path / "sub") == ["link.json"]
+    dangling = tmp_path / "dangling.json"
+    dangling.symlink_to("new.json")
+    save(model(3), dangling)
+    assert dangling.is_symlink()
+    assert load(model(5), tmp_path / "new.json").get_weights() == model(3).get_weights()
+
+
 def test_failed_save_keeps_the_old_file_and_cleans_up(tmp_path, monkeypatch):
     target = tmp_path / "m.json"
     save(model(1), target)
