@@ -17,6 +17,7 @@ and the model keeps the weights it had.
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -35,7 +36,8 @@ _Path = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]  # what open
 
 
 class ModelFileError(ValueError):
-    """A model file is missing, unreadable, not JSON, or does not fit the model."""
+    """A model file is missing, unreadable, not JSON, or does not fit the model; or a
+    model cannot be saved as one (it holds a NaN or an infinity)."""
 
 
 def _document(model: MLP) -> dict[str, Any]:
@@ -43,8 +45,23 @@ def _document(model: MLP) -> dict[str, Any]:
         "format": FORMAT,
         "version": VERSION,
         "architecture": model.architecture(),
-        "weights": [{"W": w, "b": b} for w, b in model.get_weights()],
+        "weights": [{"W": w, "b": b} for w, b in _finite_weights(model)],
     }
+
+
+def _finite_weights(model: MLP) -> list[tuple[list[list[float]], list[float]]]:
+    """``model.get_weights()``, or ModelFileError naming the first number JSON cannot hold
+    (json would say only "Out of range float values are not JSON compliant")."""
+    layers = model.get_weights()
+    for i, (w, b) in enumerate(layers, 1):
+        for j, (row, bias) in enumerate(zip(w, b), 1):
+            named = {f"weight {k}": v for k, v in enumerate(row, 1)}
+            named["bias"] = bias
+            for what, v in named.items():
+                if not math.isfinite(v):
+                    raise ModelFileError(f"cannot save layer {i}, neuron {j}, {what}: it "
+                                         f"is {v}, and a model file holds finite numbers")
+    return layers
 
 
 def _check_model(model: Any) -> MLP:
@@ -62,7 +79,9 @@ def save(model: MLP, path: _Path) -> None:
     text = json.dumps(_document(_check_model(model)), allow_nan=False) + "\n"
     # Renaming over the link itself would replace it with a plain file.
     target = os.path.realpath(os.fsdecode(path))
-    directory = os.path.dirname(os.path.abspath(target))
+    if os.path.islink(target):  # realpath stops at a symlink loop; open() refuses one
+        raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), target)
+    directory = os.path.dirname(target)
     tmp = os.path.join(directory, f".{os.path.basename(target)}.{secrets.token_hex(8)}.tmp")
     # 0666 less the umask, as open(path, "w") gives (mkstemp would make it private, 0600)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)

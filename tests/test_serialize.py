@@ -1,6 +1,7 @@
 """save / load: exact round trip, atomic writes (even under SIGKILL), hostile files refused."""
 
 import json
+import math
 import os
 import signal
 import subprocess
@@ -36,6 +37,23 @@ def test_file_is_plain_json_naming_format_and_architecture(tmp_path):
 def test_save_leaves_no_temporary_file_behind(tmp_path):
     save(model(), tmp_path / "m.json")
     save(model(3), tmp_path / "m.json")
+    assert os.listdir(tmp_path) == ["m.json"]
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
+@pytest.mark.parametrize("where, name", [
+    (lambda m: m.layers[1].neurons[0].w[2], "layer 2, neuron 1, weight 3"),
+    (lambda m: m.layers[0].neurons[2].b, "layer 1, neuron 3, bias")])
+def test_save_refuses_a_non_finite_weight_naming_it_and_writes_nothing(
+        tmp_path, value, where, name):
+    target = tmp_path / "m.json"
+    save(model(1), target)
+    good = target.read_text()
+    m = model(2)
+    where(m).data = value
+    with pytest.raises(ModelFileError, match=f"{name}: it is {value}"):
+        save(m, target)
+    assert target.read_text() == good
     assert os.listdir(tmp_path) == ["m.json"]
 
 
@@ -81,6 +99,11 @@ def test_save_writes_through_a_symlink_to_its_target(tmp_path):
     save(model(3), dangling)
     assert dangling.is_symlink()
     assert load(model(5), tmp_path / "new.json").get_weights() == model(3).get_weights()
+    loop = tmp_path / "loop.json"
+    loop.symlink_to("loop.json")
+    with pytest.raises(OSError):
+        save(model(3), loop)
+    assert loop.is_symlink()
 
 
 def test_failed_save_keeps_the_old_file_and_cleans_up(tmp_path, monkeypatch):
