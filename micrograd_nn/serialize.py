@@ -8,7 +8,8 @@ A file looks like::
 
 :func:`save` is atomic: it writes a temporary file in the target's directory, flushes and
 fsyncs it, then renames it over the target (``os.replace``), so a crash or a kill at any
-moment leaves either the old file or the new one, never a truncated mix.
+moment leaves either the old file or the new one, never a truncated mix. A temporary file
+that a killed save leaves behind is removed by the next save to the same file.
 
 :func:`load` checks everything (the JSON, the architecture, every number: a finite real,
 not a bool) before it changes anything: on any problem it raises :class:`ModelFileError`
@@ -21,7 +22,9 @@ import errno
 import json
 import math
 import os
+import re
 import secrets
+import socket
 import stat
 from typing import Any, Union
 
@@ -32,6 +35,8 @@ __all__ = ["save", "load", "ModelFileError", "FORMAT", "VERSION"]
 FORMAT = "micrograd_nn.mlp"
 VERSION = 1
 _MAX_DIGITS = 400  # a longer number literal is no weight (and could be slow to parse)
+_TEMP = ".micrograd-tmp"
+_TEMP_TAIL = re.compile(r"([1-9][0-9]{0,8})\.[0-9a-f]{16}" + re.escape(_TEMP))  # pid.random
 _Path = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]  # what open() takes
 
 
@@ -81,8 +86,12 @@ def save(model: MLP, path: _Path) -> None:
     target = os.path.realpath(os.fsdecode(path))
     if os.path.islink(target):  # realpath stops at a symlink loop; open() refuses one
         raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), target)
-    directory = os.path.dirname(target)
-    tmp = os.path.join(directory, f".{os.path.basename(target)}.{secrets.token_hex(8)}.tmp")
+    directory, name = os.path.split(target)
+    # The host and process id in the name let a later save tell a killed save's leftover
+    # from a live saver's file (the random part keeps this process's threads apart).
+    prefix = f".{name}.{socket.gethostname()}."
+    _remove_stale_temporaries(directory, prefix)
+    tmp = os.path.join(directory, f"{prefix}{os.getpid()}.{secrets.token_hex(8)}{_TEMP}")
     # 0666 less the umask, as open(path, "w") gives (mkstemp would make it private, 0600)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
@@ -100,6 +109,34 @@ def save(model: MLP, path: _Path) -> None:
             pass
         raise
     _fsync_directory(directory)
+
+
+def _remove_stale_temporaries(directory: str, prefix: str) -> None:
+    """Delete the temporary files that saves killed on this host left behind: those whose
+    process is gone. A live saver's file (another process's, or this one's) stays."""
+    if os.name != "posix":  # there os.kill(pid, 0) would terminate the process
+        return
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    for entry in names:
+        found = entry.startswith(prefix) and _TEMP_TAIL.fullmatch(entry, len(prefix))
+        if found and not _alive(int(found[1])):
+            try:
+                os.unlink(os.path.join(directory, entry))
+            except OSError:
+                pass  # another save removed it first, or it is not ours to remove
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0 only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # EPERM: it exists, as another user
+    return True
 
 
 def _keep_mode(target: str, fd: int) -> None:

@@ -3,7 +3,9 @@
 import json
 import math
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -258,6 +260,59 @@ SAVER = textwrap.dedent("""
 """)
 
 
+SAVE_THEN = textwrap.dedent("""
+    import os, signal, sys, time
+    from micrograd_nn import MLP, save
+
+    def replace(src, dst):  # the temporary file is written: die or wait, as asked
+        if sys.argv[2] == "die":
+            os.kill(os.getpid(), signal.SIGKILL)
+        print("waiting", flush=True)
+        time.sleep(60)
+    os.replace = replace
+    save(MLP(2, [3, 2], seed=0), sys.argv[1])
+""")
+
+
+def start_saver(tmp_path, target, then):
+    """A process that saves a model to ``target`` and, with its temporary file written,
+    dies by SIGKILL (``then="die"``) or waits (``"wait"``, it prints a line first)."""
+    script = tmp_path / "save_then.py"
+    script.write_text(SAVE_THEN)
+    return subprocess.Popen([sys.executable, str(script), str(target), then],
+                            stdout=subprocess.PIPE, text=True)
+
+
+def test_save_removes_the_temporary_file_a_killed_save_left_but_no_other_hosts(tmp_path):
+    models = tmp_path / "models"
+    models.mkdir()
+    killed = start_saver(tmp_path, models / "m.json", "die")
+    killed.communicate()
+    assert killed.returncode == -signal.SIGKILL
+    [stray] = os.listdir(models)
+    host = f".{socket.gethostname()}."
+    assert host in stray
+    # The same file as a saver on another machine sharing this directory would name it.
+    elsewhere = stray.replace(host, ".another-host.")
+    shutil.copy(models / stray, models / elsewhere)
+    save(model(), models / "m.json")
+    assert sorted(os.listdir(models)) == sorted([elsewhere, "m.json"])
+
+
+def test_save_leaves_a_live_savers_temporary_file_alone(tmp_path):
+    models = tmp_path / "models"
+    models.mkdir()
+    live = start_saver(tmp_path, models / "m.json", "wait")
+    try:
+        assert live.stdout.readline() == "waiting\n"
+        [working] = os.listdir(models)
+        save(model(), models / "m.json")
+        assert sorted(os.listdir(models)) == sorted([working, "m.json"])
+    finally:
+        live.kill()
+        live.communicate()
+
+
 @pytest.mark.slow
 def test_killing_a_process_mid_save_never_leaves_a_broken_file(tmp_path):
     """A subprocess saves a ~17k-parameter model over the same file in a loop; SIGKILL it
@@ -282,6 +337,8 @@ def test_killing_a_process_mid_save_never_leaves_a_broken_file(tmp_path):
         assert proc.returncode == -signal.SIGKILL
         load(probe, target)
         assert probe.get_weights() in expected
+        save(probe, target)  # and removes the temporary file the kill may have left
+        assert sorted(os.listdir(tmp_path)) == ["m.json", "saver.py"]
 
 
 def test_saved_file_gets_the_mode_a_plain_write_would_and_keeps_a_replaced_files(tmp_path):
