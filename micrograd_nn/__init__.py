@@ -5,29 +5,20 @@
 """
 
 from . import losses
-from .engine import (
-    AnomalyError,
-    BackwardStep,
-    Constant,
-    Value,
-    detect_anomaly,
-    gc_paused,
-    is_grad_enabled,
-    no_grad,
-    node_names,
-    topological_order,
-    zero_grad,
-)
+from .engine import OPS, Constant, Value, zero_grad
 from .gradcheck import GradcheckError, gradcheck
+from .graph import topological_order
+from .modes import AnomalyError, detect_anomaly, gc_paused, is_grad_enabled, no_grad
 from .nn import MLP, Layer, Module, Neuron, Parameter
 from .optim import SGD, Adam, Momentum, RMSprop
 from .serialize import ModelFileError, load, save
+from .steps import BackwardStep, format_number, node_names
 from .train import History, evaluate, fit, predict
 
 __all__ = [
-    "Value", "Constant", "no_grad", "is_grad_enabled", "detect_anomaly", "AnomalyError",
-    "BackwardStep", "topological_order", "node_names", "zero_grad", "gc_paused", "gradcheck",
-    "GradcheckError",
+    "Value", "Constant", "OPS", "no_grad", "is_grad_enabled", "detect_anomaly",
+    "AnomalyError", "BackwardStep", "topological_order", "node_names", "format_number",
+    "zero_grad", "gc_paused", "gradcheck", "GradcheckError",
     "Parameter", "Module", "Neuron", "Layer", "MLP", "losses", "SGD", "Momentum", "RMSprop",
     "Adam", "fit", "evaluate", "predict", "History", "save", "load", "ModelFileError",
 ]

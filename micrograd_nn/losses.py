@@ -19,7 +19,8 @@ import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .engine import Constant, Value, _to_float
+from .checks import to_float as _to_float
+from .engine import Constant, Value
 
 __all__ = ["mse", "bce", "bce_with_logits", "hinge", "softmax_cross_entropy", "softmax",
            "l2_penalty", "LOSSES"]

@@ -12,14 +12,14 @@ global ``random`` state, so building a model changes nothing else in the program
 from __future__ import annotations
 
 import math
-import numbers
 import random
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO, Union
 
-from .engine import Value, _leaf, exact_sum, records_nothing, stable_sigmoid, zero_grad
-from .engine import _to_float as _as_float
+from .checks import check_int
+from .checks import to_float as _as_float
+from .engine import Value, exact_sum, leaf, records_nothing, stable_sigmoid, zero_grad
 
 __all__ = ["Parameter", "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS"]
 
@@ -77,16 +77,6 @@ def _check_activation(activation: str) -> str:
     return activation
 
 
-def check_int(n: Any, what: str, minimum: int = 1) -> int:
-    """``n`` as an int of at least ``minimum``: TypeError for a non-int (bools included),
-    ValueError for one out of range. Shared by the models and ``fit``."""
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-        raise TypeError(f"{what} must be an int, got {type(n).__name__} {n!r}")
-    if n < minimum:
-        raise ValueError(f"{what} must be at least {minimum}, got {n!r}")
-    return int(n)
-
-
 def _check_init(init: str) -> str:
     if init not in INITS:
         raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INITS)}")
@@ -115,12 +105,12 @@ def _as_inputs(x: Any, nin: int, who: str) -> list[Value]:
         if isinstance(v, Value):
             out.append(v)
         else:
-            out.append(_leaf(Value, _as_float(v, f"{who} input {i}")))
+            out.append(leaf(_as_float(v, f"{who} input {i}")))
     return out
 
 
 def _leaves(data: list[float]) -> list[Value]:
-    return [_leaf(Value, d) for d in data]
+    return [leaf(d) for d in data]
 
 
 class Module:
@@ -200,7 +190,7 @@ class Neuron(Module):
         ``no_grad`` (without ``detect_anomaly``) it is computed on plain floats and returned
         as a leaf."""
         if records_nothing():
-            return _leaf(Value, self.forward_data(_as_data(x, self.nin, "Neuron")))
+            return leaf(self.forward_data(_as_data(x, self.nin, "Neuron")))
         return self.forward(_as_inputs(x, self.nin, "Neuron"))
 
     def parameters(self) -> list[Parameter]:

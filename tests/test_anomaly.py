@@ -55,17 +55,12 @@ def test_backward_raises_at_the_op_whose_rule_makes_an_infinite_grad():
     assert f"created at {sys.modules[__name__].__file__}:{line}" in message
 
 
-def test_backward_raises_on_a_nan_grad_naming_the_op():
+def test_a_zero_upstream_grad_passes_nothing_back_even_through_an_infinite_slope():
     x = Value(0.0, "x")
     with detect_anomaly():
-        line = _next_line()
-        root = x ** 0.5
-        out = root * 0.0  # upstream 0 times local inf: nan
-        with pytest.raises(AnomalyError) as info:
-            out.backward()
-    message = str(info.value)
-    assert "backward of op '**0.5'" in message and "grad nan" in message
-    assert "input 0.0 'x'" in message and f"{HERE}:{line}" in message
+        out = (x ** 0.5) * 0.0  # PyTorch: 0 * inf = nan; here a zero grad passes nothing
+        out.backward()
+    assert x.grad == 0.0
 
 
 def test_backward_inside_the_block_checks_a_graph_built_outside_it():
@@ -83,7 +78,7 @@ def test_off_by_default_inf_and_nan_pass_silently():
     assert x.grad == math.inf
     x = Value(0.0)
     ((x ** 0.5) * 0.0).backward()
-    assert math.isnan(x.grad)
+    assert x.grad == 0.0  # a zero grad passes nothing back (PyTorch would give nan)
 
 
 def test_mode_is_restored_on_exit_also_after_an_exception():

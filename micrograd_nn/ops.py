@@ -1,0 +1,593 @@
+"""The ops: one class each, defined once, registered in :data:`OPS`.
+
+Each class holds everything about its op: the short name ``op``, the derivative in math
+(its docstring), ``forward`` (the value, with its domain checks), ``derivatives(z, *xs)``
+(each input's local derivative, from the output z and the inputs: on floats for
+step-through, on Values for higher derivatives; None for an input a gate passes nothing
+to), ``_backward`` (the same rule written out for speed: what ``backward()`` runs) and how
+a step prints it (``expr``, ``local_text``). Tests iterate over :data:`OPS` and hold every
+other place that needs an op (the steps, the README's table, the test oracle, the fuzzer)
+to its class. To add an op: write its class here and a Value method that calls
+``YourOp.apply``; the tests then ask for its oracle entry and README row.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, ClassVar
+
+from .engine import Value, _data, _make, _where
+
+__all__ = [
+    "Op", "OPS", "stable_sigmoid", "exact_sum",
+    "Add", "Sub", "Mul", "Div", "Neg", "PowConst", "Pow", "Exp", "Log", "Tanh", "Sigmoid",
+    "ReLU", "Abs", "Sqrt", "Sin", "Cos", "Log1p", "Expm1", "Sum",
+]
+
+# ---------------------------------------------------------------------------------------
+# Functions of a float or a Value: derivatives are written once with these, and give
+# numbers for backward and step-through, Values (a graph) for higher derivatives.
+
+
+def _power(a: Any, e: float) -> Any:
+    """a ** e for a number e; on floats ±inf where that is too large for a float, or at
+    0 for e < 0 (a slope too steep for a float is infinite, as ``*`` and ``/`` give)."""
+    if isinstance(a, Value):
+        return a ** e
+    if a == 0.0 and e < 0.0:
+        return math.inf
+    try:
+        return a ** e
+    except OverflowError:
+        return -math.inf if a < 0.0 and e % 2.0 == 1.0 else math.inf
+
+
+def _unary(name: str, on_float: Callable[[float], float]) -> Callable[[Any], Any]:
+    def f(a: Any) -> Any:
+        return getattr(a, name)() if isinstance(a, Value) else on_float(a)
+    f.__name__ = name
+    return f
+
+
+_log = _unary("log", math.log)
+_sin = _unary("sin", math.sin)
+_cos = _unary("cos", math.cos)
+
+
+def _sign(a: Any) -> float:
+    x = _data(a)
+    return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0
+
+
+def _reciprocal(a: Any, scale: float = 1.0) -> Any:
+    """scale / a, +inf at a == 0 on floats (the slope of √ and of x^n, n < 1, at 0)."""
+    if not isinstance(a, Value) and a == 0.0:
+        return math.inf
+    return scale / a
+
+
+# ---------------------------------------------------------------------------------------
+# The ops
+
+
+OPS: dict[str, type[Op]] = {}
+"""Every built-in op class by name: the registry the tests, docs and tools iterate over."""
+
+
+class Op(Value):
+    """Base of the op classes: a node made by an op. Subclasses define, once:
+
+    ``op`` the short name, ``forward`` the value (raising ValueError / ZeroDivisionError /
+    OverflowError outside the domain), ``derivatives(z, *xs)`` each input's local
+    derivative ∂z/∂x from the output z and the inputs (floats, or Values for higher
+    derivatives; None for an input a gate passes nothing to), ``_backward`` the same rule
+    as ``backward()`` runs it, and ``expr`` / ``local_text`` how a step prints it ({x}, {y}
+    the inputs, {out} the node).
+    """
+
+    __slots__ = ()
+    expr: ClassVar[str] = ""
+    local_text: ClassVar[tuple[str, ...] | None] = None
+    forward: ClassVar[Callable[..., float]]
+    derivatives: Callable[..., tuple[Any, ...]]
+
+    def __init_subclass__(cls, register: bool = True, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if register and cls.__module__ == __name__:
+            OPS[cls.__name__] = cls
+
+    @classmethod
+    def apply(cls, *args: Value) -> Value:
+        """A node of this op over the Values ``args`` (its value checked by ``forward``)."""
+        try:
+            data = cls.forward(*[a.data for a in args])
+        except (ValueError, ArithmeticError) as e:
+            raise type(e)(f"{e}{_where(args)}") from None
+        return _make(cls, data, args[0], args[1] if len(args) > 1 else None)
+
+    def local_grads(self) -> tuple[float, ...]:
+        """∂self/∂input for each of ``inputs`` as numbers (see :meth:`Value.local_grads`)."""
+        ds = self.derivatives(self.data, *[v.data for v in self.inputs])
+        return tuple(0.0 if d is None else d for d in ds)
+
+    def _backward(self) -> None:
+        """The chain rule from :meth:`derivatives`: input.grad += ∂z/∂input · z.grad. Ops
+        whose rule is written out (every built-in) override this for speed."""
+        g = self.grad
+        inputs = self.inputs
+        for inp, d in zip(inputs, self.derivatives(self.data, *[v.data for v in inputs])):
+            if d is not None:
+                inp.grad += d * g
+
+
+class Add(Op):
+    """z = x + y.     ∂z/∂x = 1,   ∂z/∂y = 1"""
+
+    __slots__ = ()
+    op = "+"
+    expr = "{x} + {y}"
+    local_text = ("1", "1")
+
+    @staticmethod
+    def forward(x: float, y: float) -> float:
+        return x + y
+
+    def derivatives(self, z: Any, x: Any, y: Any) -> tuple[Any, ...]:
+        return (1.0, 1.0)
+
+    def _backward(self) -> None:
+        g = self.grad
+        self._x.grad += g
+        self._y.grad += g
+
+
+class Sub(Op):
+    """z = x - y.     ∂z/∂x = 1,   ∂z/∂y = -1"""
+
+    __slots__ = ()
+    op = "-"
+    expr = "{x} - {y}"
+    local_text = ("1", "-1")
+
+    @staticmethod
+    def forward(x: float, y: float) -> float:
+        return x - y
+
+    def derivatives(self, z: Any, x: Any, y: Any) -> tuple[Any, ...]:
+        return (1.0, -1.0)
+
+    def _backward(self) -> None:
+        g = self.grad
+        self._x.grad += g
+        self._y.grad += -1.0 * g
+
+
+class Mul(Op):
+    """z = x * y.     ∂z/∂x = y,   ∂z/∂y = x"""
+
+    __slots__ = ()
+    op = "*"
+    expr = "{x} * {y}"
+    local_text = ("{y}", "{x}")
+
+    @staticmethod
+    def forward(x: float, y: float) -> float:
+        return x * y
+
+    def derivatives(self, z: Any, x: Any, y: Any) -> tuple[Any, ...]:
+        return (y, x)
+
+    def _backward(self) -> None:
+        x = self._x
+        y = self._y
+        g = self.grad
+        x.grad += y.data * g
+        y.grad += x.data * g
+
+
+class Div(Op):
+    """z = x / y.     ∂z/∂x = 1/y,   ∂z/∂y = -x/y^2 = -z/y   (x / x is the constant 1)"""
+
+    __slots__ = ()
+    op = "/"
+    expr = "{x} / {y}"
+    local_text = ("1 / {y}", "-{out} / {y}")
+
+    @staticmethod
+    def forward(x: float, y: float) -> float:
+        if y == 0.0:
+            raise ZeroDivisionError(f"division by zero in '/': {x!r} / {y!r}")
+        return x / y
+
+    def derivatives(self, z: Any, x: Any, y: Any) -> tuple[Any, ...]:
+        if self._x is self._y:  # both paths cancel exactly; 1/x alone may overflow
+            return (None, None)
+        return (1.0 / y, -z / y)
+
+    def _backward(self) -> None:
+        x = self._x
+        y = self._y
+        if x is y:
+            return
+        g = self.grad
+        x.grad += (1.0 / y.data) * g
+        y.grad += (-self.data / y.data) * g
+
+
+class Neg(Op):
+    """z = -x.     ∂z/∂x = -1"""
+
+    __slots__ = ()
+    op = "neg"
+    expr = "-{x}"
+    local_text = ("-1",)
+
+    @staticmethod
+    def forward(x: float) -> float:
+        return -x
+
+    def derivatives(self, z: Any, x: Any) -> tuple[Any, ...]:
+        return (-1.0,)
+
+    def _backward(self) -> None:
+        self._x.grad += -1.0 * self.grad
+
+
+class PowConst(Op):
+    """z = x^n for a number n.     ∂z/∂x = n x^(n-1)   (0 for n = 0; +inf at x = 0, n < 1)"""
+
+    __slots__ = ("exponent",)
+    expr = "{x} ** {n}"
+    local_text = ("{n} * {x}**({n} - 1)",)
+
+    @property  # type: ignore[misc]
+    def op(self) -> str:  # type: ignore[override]
+        """``'**2'`` and the like: the exponent is part of the op's name."""
+        return f"**{self.exponent:g}"
+
+    @classmethod
+    def apply(cls, *args: Any) -> Value:
+        """A node of ``x ** n`` for a Value x and a number n."""
+        x, n = args
+        try:
+            data = cls.forward(x.data, n)
+        except (ValueError, ArithmeticError) as e:
+            raise type(e)(f"{e}{_where([x])}") from None
+        node = _make(cls, data, x)
+        if node._x is not None:
+            node.exponent = n  # type: ignore[attr-defined]
+        return node
+
+    @staticmethod
+    def forward(x: float, n: float) -> float:
+        if x < 0.0 and not n.is_integer():
+            raise ValueError(f"'**' of a negative base {x!r} to the fractional power {n!r} "
+                             "is not real")
+        if x == 0.0 and n < 0.0:
+            raise ZeroDivisionError(f"'**': 0.0 to the negative power {n!r}")
+        try:
+            return x ** n  # type: ignore[no-any-return]
+        except OverflowError:
+            raise OverflowError(f"'**' overflows: {x!r} ** {n!r}") from None
+
+    def derivatives(self, z: Any, x: Any) -> tuple[Any, ...]:
+        n = self.exponent
+        if n == 0.0:
+            return (0.0,)  # x^0 is constant, also at x = 0
+        return (n * _power(x, n - 1.0),)
+
+    def _backward(self) -> None:
+        x = self._x
+        n = self.exponent
+        d = 0.0 if n == 0.0 else n * _power(x.data, n - 1.0)
+        x.grad += d * self.grad
+
+
+class Pow(Op):
+    """z = x^y for Values, x > 0.     ∂z/∂x = y x^(y-1),   ∂z/∂y = x^y ln x = z ln x"""
+
+    __slots__ = ()
+    op = "**"
+    expr = "{x} ** {y}"
+    local_text = ("{y} * {x}**({y} - 1)", "{out} * log({x})")
+
+    @staticmethod
+    def forward(x: float, y: float) -> float:
+        if x <= 0.0:
+            raise ValueError(f"'**' with a Value exponent needs a positive base, got {x!r}")
+        try:
+            return x ** y  # type: ignore[no-any-return]
+        except OverflowError:
+            raise OverflowError(f"'**' overflows: {x!r} ** {y!r}") from None
+
+    def derivatives(self, z: Any, x: Any, y: Any) -> tuple[Any, ...]:
+        return (y * _power_values(x, y - 1.0), z * _log(x))
+
+    def _backward(self) -> None:
+        x = self._x.data
+        y = self._y.data
+        g = self.grad
+        self._x.grad += (y * _power(x, y - 1.0)) * g
+        self._y.grad += (self.data * math.log(x)) * g
+
+
+def _power_values(x: Any, e: Any) -> Any:
+    """x ** e where e may be a Value (the exponent of Pow's derivative)."""
+    return x ** e if isinstance(x, Value) or isinstance(e, Value) else _power(x, e)
+
+
+class Exp(Op):
+    """z = e^x.     ∂z/∂x = e^x = z"""
+
+    __slots__ = ()
+    op = "exp"
+    expr = "exp({x})"
+    local_text = ("{out}",)
+
+    @staticmethod
+    def forward(x: float) -> float:
+        try:
+            return math.exp(x)
+        except OverflowError:
+            raise OverflowError(f"exp overflows at {x!r}") from None
+
+    def derivatives(self, z: Any, x: Any) -> tuple[Any, ...]:
+        return (z,)
+
+    def _backward(self) -> None:
+        self._x.grad += self.data * self.grad
+
+
+class Log(Op):
+    """z = ln x, x > 0.     ∂z/∂x = 1/x"""
+
+    __slots__ = ()
+    op = "log"
+    expr = "log({x})"
+    local_text = ("1 / {x}",)
+
+    @staticmethod
+    def forward(x: float) -> float:
+        if x <= 0.0:
+            raise ValueError(f"log is undefined for {x!r}")
+        return math.log(x)
+
+    def derivatives(self, z: Any, x: Any) -> tuple[Any, ...]:
+        return (1.0 / x,)
+
+    def _backward(self) -> None:
+        x = self._x
+        x.grad += (1.0 / x.data) * self.grad
+
+
+class Tanh(Op):
+    """z = tanh x.     ∂z/∂x = 1 - tanh(x)^2 = 1 - z^2"""
+
+    __slots__ = ()
+    op = "tanh"
+    expr = "tanh({x})"
+    local_text = ("1 - {out}**2",)
+
+    @staticmethod
+    def forward(x: float) -> float:
+        return math.tanh(x)
+
+    def derivatives(self, z: Any, x: Any) -> tuple[Any, ...]:
+        return (1.0 - z * z,)
+
+    def _backward(self) -> None:
+        t = self.data
+        self._x.grad += (1.0 - t * t) * self.grad
+
+
+class Sigmoid(Op):
+    """z = σ(x) = 1/(1+e^-x).     ∂z/∂x = σ(x)(1-σ(x)) = z(1-z)"""
+
+    __slots__ = ()
+    op = "sigmoid"
+    expr = "sigmoid({x})"
+    local_text = ("{out} * (1 - {out})",)
+
+    @staticmethod
+    def forward(x: float) -> float:
+        return stable_sigmoid(x)
+
+    def derivatives(self, z: Any, x: Any) -> tuple[Any, ...]:
+        return (z * (1.0 - z),)
+
+    def _backward(self) -> None:
+        s = self.data
+        self._x.grad += (s * (1.0 - s)) * self.grad
+
+
+class ReLU(Op):
+    """z = max(0, x).     ∂z/∂x = 1 if x > 0 else 0   (a gate: nothing passes for x <= 0)"""
+
+    __slots__ = ()
+    op = "relu"
+    expr = "relu({x})"
+    local_text = ("({x} > 0)",)
+
+    @staticmethod
+    def forward(x: float) -> float:
+        return x if x > 0.0 else 0.0
+
+    def derivatives(self, z: Any, x: Any) -> tuple[Any, ...]:
+        return (1.0,) if _data(z) > 0.0 else (None,)
+
+    def _backward(self) -> None:
+        if self.data > 0.0:
+            self._x.grad += 1.0 * self.grad
+
+
+class Abs(Op):
+    """z = |x|.     ∂z/∂x = sign(x)   (0 at x = 0, as PyTorch)"""
+
+    __slots__ = ()
+    op = "abs"
+    expr = "abs({x})"
+    local_text = ("sign({x})",)
+
+    @staticmethod
+    def forward(x: float) -> float:
+        return abs(x)
+
+    def derivatives(self, z: Any, x: Any) -> tuple[Any, ...]:
+        return (_sign(x),)
+
+    def _backward(self) -> None:
+        x = self._x
+        d = x.data
+        x.grad += (1.0 if d > 0.0 else -1.0 if d < 0.0 else 0.0) * self.grad
+
+
+class Sqrt(Op):
+    """z = √x, x >= 0.     ∂z/∂x = 1/(2√x) = 0.5/z   (+inf at x = 0)"""
+
+    __slots__ = ()
+    op = "sqrt"
+    expr = "sqrt({x})"
+    local_text = ("0.5 / {out}",)
+
+    @staticmethod
+    def forward(x: float) -> float:
+        if x < 0.0:
+            raise ValueError(f"sqrt is undefined for {x!r}")
+        return math.sqrt(x)
+
+    def derivatives(self, z: Any, x: Any) -> tuple[Any, ...]:
+        return (_reciprocal(z, 0.5),)
+
+    def _backward(self) -> None:
+        z = self.data
+        self._x.grad += (0.5 / z if z != 0.0 else math.inf) * self.grad
+
+
+class Sin(Op):
+    """z = sin x.     ∂z/∂x = cos x"""
+
+    __slots__ = ()
+    op = "sin"
+    expr = "sin({x})"
+    local_text = ("cos({x})",)
+
+    @staticmethod
+    def forward(x: float) -> float:
+        return math.sin(x)
+
+    def derivatives(self, z: Any, x: Any) -> tuple[Any, ...]:
+        return (_cos(x),)
+
+    def _backward(self) -> None:
+        x = self._x
+        x.grad += math.cos(x.data) * self.grad
+
+
+class Cos(Op):
+    """z = cos x.     ∂z/∂x = -sin x"""
+
+    __slots__ = ()
+    op = "cos"
+    expr = "cos({x})"
+    local_text = ("-sin({x})",)
+
+    @staticmethod
+    def forward(x: float) -> float:
+        return math.cos(x)
+
+    def derivatives(self, z: Any, x: Any) -> tuple[Any, ...]:
+        return (-_sin(x),)
+
+    def _backward(self) -> None:
+        x = self._x
+        x.grad += -math.sin(x.data) * self.grad
+
+
+class Log1p(Op):
+    """z = ln(1 + x), x > -1.     ∂z/∂x = 1/(1 + x)"""
+
+    __slots__ = ()
+    op = "log1p"
+    expr = "log1p({x})"
+    local_text = ("1 / (1 + {x})",)
+
+    @staticmethod
+    def forward(x: float) -> float:
+        if x <= -1.0:
+            raise ValueError(f"log1p is undefined for {x!r}")
+        return math.log1p(x)
+
+    def derivatives(self, z: Any, x: Any) -> tuple[Any, ...]:
+        return (1.0 / (1.0 + x),)
+
+    def _backward(self) -> None:
+        x = self._x
+        x.grad += (1.0 / (1.0 + x.data)) * self.grad
+
+
+class Expm1(Op):
+    """z = e^x - 1.     ∂z/∂x = e^x = z + 1"""
+
+    __slots__ = ()
+    op = "expm1"
+    expr = "expm1({x})"
+    local_text = ("{out} + 1",)
+
+    @staticmethod
+    def forward(x: float) -> float:
+        try:
+            return math.expm1(x)
+        except OverflowError:
+            raise OverflowError(f"expm1 overflows at {x!r}") from None
+
+    def derivatives(self, z: Any, x: Any) -> tuple[Any, ...]:
+        return (z + 1.0,)
+
+    def _backward(self) -> None:
+        self._x.grad += (self.data + 1.0) * self.grad
+
+
+class Sum(Op):
+    """z = x_1 + x_2 + ... + x_n in one node.     ∂z/∂x_i = 1"""
+
+    __slots__ = ()
+    op = "sum"
+    expr = "sum({args})"
+    local_text = None  # "1" for every term
+
+    @staticmethod
+    def forward(*xs: float) -> float:
+        return exact_sum(list(xs))
+
+    def derivatives(self, z: Any, *xs: Any) -> tuple[Any, ...]:
+        return (1.0,) * len(xs)
+
+    def _backward(self) -> None:
+        g = self.grad
+        for x in self._x:
+            x.grad += g
+
+
+def exact_sum(numbers: list[float]) -> float:
+    """The exactly rounded sum (``math.fsum``), as ``Value.sum`` computes it. Where the
+    exact sum is too large for a float it is ±inf, and over inf and -inf it is nan, as IEEE
+    addition gives (fsum raises there), whatever the order of the terms."""
+    try:
+        return math.fsum(numbers)
+    except (OverflowError, ValueError):
+        pass
+    infinities = {x for x in numbers if math.isinf(x)}
+    if infinities:
+        return math.nan if len(infinities) == 2 else infinities.pop()
+    # Finite terms whose partial sums overflow: sum them scaled down by a power of two
+    # (exact) and scale back, which gives ±inf only where the exact sum is out of range.
+    return math.fsum([x * 2.0**-64 for x in numbers]) * 2.0**64
+
+
+def stable_sigmoid(x: float) -> float:
+    """σ(x) on a plain float, as :meth:`Value.sigmoid` computes it: 1/(1+e^-x) for x >= 0,
+    e^x/(1+e^x) for x < 0, so neither branch can overflow."""
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
