@@ -15,8 +15,7 @@ import json
 import sys
 from pathlib import Path
 
-import viz
-from micrograd_nn import MLP, Parameter, Value
+from micrograd_nn import MLP, Parameter, Value, viz
 
 DOCS_SVG = Path(__file__).resolve().parent.parent / "docs" / "graph.svg"
 

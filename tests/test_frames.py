@@ -8,9 +8,8 @@ import xml.etree.ElementTree as ET
 import pytest
 from test_viz import SVG_NS, neuron
 
-import viz
-from micrograd_nn import Value, topological_order
-from viz.dot import format_number
+from micrograd_nn import Value, topological_order, viz
+from micrograd_nn.engine import format_number
 
 
 def square_plus_self() -> Value:

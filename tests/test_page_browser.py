@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from test_viz import neuron
 
-import viz
+from micrograd_nn import viz
 
 CHROMIUM = ("/usr/bin/chromium", "chromium", "chromium-browser")
 CHROMEDRIVER = ("/usr/bin/chromedriver", "chromedriver")
