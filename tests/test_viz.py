@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -13,10 +12,11 @@ from pathlib import Path
 import graphviz
 import pytest
 
-import viz
-from micrograd_nn import Constant, Parameter, Value, topological_order
+from micrograd_nn import Constant, Parameter, Value, topological_order, viz
+from micrograd_nn.engine import format_number
 from micrograd_nn.nn import MLP
-from viz.dot import format_number, grad_colour
+
+grad_colour = viz.dot.grad_colour
 
 REPO = Path(__file__).resolve().parent.parent
 SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -252,6 +252,61 @@ def test_render_without_dot_says_how_to_install_and_keeps_the_source(tmp_path, m
     assert not (tmp_path / "graph.svg").exists()
 
 
+def test_every_way_to_show_a_diagram_without_dot_says_how_to_install_it(tmp_path, monkeypatch):
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    o, _ = neuron()
+    diagram = viz.draw_dot(o)  # making the DOT source needs no dot
+    shows = {
+        "Jupyter's inline display": diagram._repr_mimebundle_,
+        "pipe": lambda: diagram.pipe(format="svg"),
+        "render (graphviz's)": lambda: diagram.render(tmp_path / "g", format="svg"),
+        "backward_frames": lambda: viz.backward_frames(o, tmp_path / "frames"),
+        "backward_html": lambda: viz.backward_html(o, tmp_path / "page.html"),
+    }
+    for name, show in shows.items():
+        with pytest.raises(viz.DotNotFoundError) as info:
+            show()
+        message = str(info.value)
+        assert "`dot` program was not found" in message, name
+        for hint in ("apt-get install graphviz", "brew install graphviz", "graphviz.org"):
+            assert hint in message, name
+
+
+NO_GRAPHVIZ = """
+import sys
+sys.modules["graphviz"] = None  # what a missing package looks like to import
+from micrograd_nn import Value, viz
+x = Value(2.0, "x")
+y = (x * x).tanh()
+for draw in (lambda: viz.draw_dot(y), lambda: viz.render(y, "a.svg"),
+             lambda: viz.backward_frames(y, "frames"), lambda: viz.backward_html(y, "a.html")):
+    try:
+        draw()
+    except ImportError as err:
+        print(err.name, err)
+print("grad", x.grad)
+"""
+
+
+def test_viz_imports_without_graphviz_and_drawing_says_how_to_install_it(tmp_path):
+    run = subprocess.run([sys.executable, "-c", NO_GRAPHVIZ], capture_output=True, text=True,
+                         cwd=tmp_path, check=True)
+    lines = run.stdout.splitlines()
+    assert len(lines) == 5, run.stdout
+    for line in lines[:4]:
+        assert line.startswith("graphviz ") and 'pip install "micrograd_nn[viz]"' in line
+    assert lines[4] == "grad 0.0"  # backward was not run before failing
+    assert not list(tmp_path.iterdir())  # and nothing was written
+
+
+def test_importing_viz_does_not_import_graphviz():
+    code = "import sys; from micrograd_nn import viz; print('graphviz' in sys.modules)"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "False"
+
+
 def upstream_style_draw(root) -> graphviz.Digraph:
     """What upstream micrograd's trace_graph notebook does: walk ``_prev`` into a set,
     name nodes by ``id()``, read ``_op``, ``data`` and ``grad``."""
@@ -308,12 +363,9 @@ def test_docs_graph_svg_is_the_neuron_after_backward():
 
 
 def test_draw_graph_example_writes_diagrams_and_pages(tmp_path):
-    # viz may not be installed (an editable install made before viz/ existed): use the tree.
-    path = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)
-    env = dict(os.environ, PYTHONPATH=path)
     out = subprocess.run(
         [sys.executable, str(REPO / "examples" / "draw_graph.py"), "--json",
-         "--out", str(tmp_path)], capture_output=True, text=True, env=env, check=True)
+         "--out", str(tmp_path)], capture_output=True, text=True, check=True)
     paths = json.loads(out.stdout)
     assert set(paths) == {"neuron_svg", "mlp_svg", "page", "mlp_page"}
     assert "data 0.9991" in svg_texts(Path(paths["neuron_svg"]))  # σ(7)

@@ -1,18 +1,21 @@
-"""Diagrams of micrograd_nn graphs and of backprop running through them (needs ``graphviz``).
+"""Diagrams of micrograd_nn graphs and of backprop running through them.
 
 * :func:`draw_dot` — the graph as a ``graphviz.Digraph`` (shows inline in Jupyter).
 * :func:`render` — the same, written to an SVG, PNG or PDF file by Graphviz's ``dot``.
 * :func:`backward_frames` — one diagram per backward step, grads filled in as they arrive.
 * :func:`backward_html` — one self-contained page that plays those steps.
 
-The engine never imports this package. It needs the ``graphviz`` Python package, and
-every function that writes a file also needs Graphviz's ``dot`` program
+Import it as ``from micrograd_nn import viz``; the engine never imports it. Importing it
+needs nothing more; drawing needs the ``graphviz`` Python package (``pip install
+"micrograd_nn[viz]"``: without it the first drawing call raises an ImportError that says
+so), and displaying or writing a diagram needs Graphviz's ``dot`` program
 (:class:`DotNotFoundError` says how to install it).
 """
 
 from .dot import draw_dot
+from .errors import DotNotFoundError
 from .frames import backward_frames
 from .page import backward_html
-from .render import DotNotFoundError, render
+from .render import render
 
 __all__ = ["draw_dot", "render", "backward_frames", "backward_html", "DotNotFoundError"]

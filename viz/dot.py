@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-
-import graphviz
+from typing import TYPE_CHECKING
 
 from micrograd_nn import Constant, Parameter, Value, topological_order
 from micrograd_nn.engine import format_number, node_names
+
+if TYPE_CHECKING:
+    import graphviz
 
 __all__ = ["draw_dot", "check_graph_size", "dot_ids", "format_number", "grad_colour",
            "largest_grad", "DEFAULT_MAX_NODES"]
@@ -60,8 +62,12 @@ def draw_dot(root: Value, rankdir: str = "LR", show_grad: bool = True,
 
     Raises ValueError when the graph has more than ``max_nodes`` Values: Graphviz takes
     minutes over tens of thousands of nodes and the result is unreadable. Node names come
-    from graph positions, so the same graph always gives the same DOT text.
+    from graph positions, so the same graph always gives the same DOT text. Needs the
+    ``graphviz`` Python package (ImportError saying how to install it); displaying or
+    rendering the result needs Graphviz's ``dot`` (:class:`DotNotFoundError` if missing).
     """
+    from .diagram import Diagram  # imports graphviz, which the rest of viz does not need
+
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot needs a Value, got {type(root).__name__} {root!r}")
     if rankdir not in _RANKDIRS:
@@ -76,8 +82,8 @@ def draw_dot(root: Value, rankdir: str = "LR", show_grad: bool = True,
     if grad_scale is None:
         grad_scale = largest_grad(order)
 
-    dot = graphviz.Digraph("micrograd_nn", graph_attr={"rankdir": rankdir},
-                           node_attr={"fontname": "Helvetica", "fontsize": "11"})
+    dot = Diagram("micrograd_nn", graph_attr={"rankdir": rankdir},
+                  node_attr={"fontname": "Helvetica", "fontsize": "11"})
     vertical = rankdir in ("LR", "RL")  # record fields stack across the rank direction
     for node in order:
         kind = _kind(node, param_set)

@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-
-import graphviz
+from typing import TYPE_CHECKING, Any
 
 from micrograd_nn import BackwardStep, Value, topological_order
 
 from .dot import DEFAULT_MAX_NODES, check_graph_size, dot_ids, draw_dot, format_number, largest_grad
+from .errors import require_graphviz
 from .render import FORMATS, pipe
+
+if TYPE_CHECKING:
+    import graphviz
 
 __all__ = ["backward_frames", "frame_graphs"]
 
@@ -29,6 +31,7 @@ def frame_graphs(root: Value, max_nodes: int = DEFAULT_MAX_NODES,
     ``|grad|``), so frames can be compared. ``draw_options`` go to :func:`viz.draw_dot`.
     Runs ``dot`` once to size the boxes.
     """
+    require_graphviz()  # fail before backward runs, not after
     check_graph_size(root, max_nodes)  # before walking or stepping through a huge graph
     order = topological_order(root, leaves=True)
     steps, snapshots = _record_backward(root, order)

@@ -4,27 +4,19 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
-
-import graphviz
+from typing import TYPE_CHECKING, Any
 
 from micrograd_nn import Value
 
 from .dot import draw_dot
+from .errors import DotNotFoundError, dot_not_found
+
+if TYPE_CHECKING:
+    import graphviz
 
 __all__ = ["render", "DotNotFoundError", "FORMATS"]
 
 FORMATS = ("svg", "png", "pdf")
-INSTALL_HELP = (
-    "install Graphviz, which provides it: `apt-get install graphviz` (Debian/Ubuntu), "
-    "`brew install graphviz` (macOS), `conda install -c conda-forge graphviz` (conda), or "
-    "the installer from https://graphviz.org/download/ (Windows); then check that "
-    "`dot -V` runs")
-
-
-class DotNotFoundError(RuntimeError):
-    """Graphviz's ``dot`` program is not installed (or not on PATH). The message says how
-    to install it and where the diagram's DOT source was saved instead."""
 
 
 def render(root: Value, path: str | os.PathLike[str], format: str | None = None,
@@ -65,12 +57,13 @@ def pipe(graph: graphviz.Digraph, fmt: str, path: Path | None = None) -> bytes:
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        return graph.pipe(format=fmt)
-    except graphviz.ExecutableNotFound as exc:
-        message = f"Graphviz's `dot` program was not found on PATH. To get it, {INSTALL_HELP}."
-        if path is not None:
-            source = path.with_suffix(".dot")
-            source.write_text(graph.source, encoding="utf-8")
-            message = (f"cannot write {path}: {message} The diagram's DOT source is saved in "
-                       f"{source}; render it later with `dot -T{fmt} {source} -o {path}`.")
-        raise DotNotFoundError(message) from exc
+        image: bytes = graph.pipe(format=fmt)
+    except DotNotFoundError as exc:
+        if path is None:
+            raise
+        source = path.with_suffix(".dot")
+        source.write_text(graph.source, encoding="utf-8")
+        raise dot_not_found(f"Cannot write {path}; the diagram's DOT source is saved in "
+                            f"{source}: render it later with `dot -T{fmt} {source} -o {path}`."
+                            ) from exc.__cause__
+    return image
