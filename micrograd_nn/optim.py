@@ -160,7 +160,8 @@ class Adam(Optimizer):
         return lr * m_hat / (math.sqrt(v_hat) + self.eps)
 
 
-OPTIMIZERS: dict[str, type[Optimizer]] = {
+# Each builds an optimizer over the given parameters with its default settings.
+OPTIMIZERS: dict[str, Callable[[Iterable[Value]], Optimizer]] = {
     "sgd": SGD,
     "momentum": Momentum,
     "rmsprop": RMSprop,

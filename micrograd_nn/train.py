@@ -100,12 +100,12 @@ def _correct(out: Any, target: Any, threshold: float) -> bool:
     argmax of a one-hot target); a single output: same side of ``threshold`` as the target."""
     if isinstance(out, Value):
         t = target[0] if isinstance(target, Sequence) else target
-        return (out.data > threshold) == (t > threshold)
+        return bool((out.data > threshold) == (t > threshold))
     scores = [o.data for o in out]
     guess = max(range(len(scores)), key=scores.__getitem__)
     if isinstance(target, Sequence):
         return guess == max(range(len(target)), key=target.__getitem__)
-    return guess == target
+    return bool(guess == target)
 
 
 def accuracy(outputs: Sequence[Any], targets: Sequence[Any], threshold: float = 0.5) -> float:
