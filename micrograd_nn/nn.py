@@ -77,6 +77,16 @@ def _check_activation(activation: str) -> str:
     return activation
 
 
+def _neuron_activation(activation: str | None, nonlin: bool | None) -> str:
+    """The activation a Neuron gets from ``activation`` or upstream's ``nonlin`` flag."""
+    if nonlin is None:
+        return "tanh" if activation is None else activation
+    if activation is not None:
+        raise ValueError(f"give activation={activation!r} or nonlin={nonlin!r}, not both")
+    # Upstream tests the flag by truth value (its MLP passes a bool), so do the same.
+    return "relu" if nonlin else "linear"
+
+
 def _check_init(init: str) -> str:
     if init not in INITS:
         raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INITS)}")
@@ -154,13 +164,17 @@ class Neuron(Module):
     ``weights``/``bias`` give the starting values; otherwise weights are drawn by ``init``
     from ``rng`` (``'uniform'``: U(-1, 1); ``'xavier'``: N(0, 1/nin)) and the bias is 0.
     ``label`` prefixes the parameters' labels (``w1``, ``w2`` ... and ``b``).
+
+    ``activation`` defaults to ``'tanh'``. ``nonlin`` is upstream micrograd's keyword, so
+    code written for it runs unchanged: ``nonlin=True`` is ``activation='relu'``,
+    ``nonlin=False`` is ``activation='linear'``; give one of the two, not both.
     """
 
-    def __init__(self, nin: int, activation: str = "tanh", init: str = "uniform",
+    def __init__(self, nin: int, activation: str | None = None, init: str = "uniform",
                  rng: random.Random | None = None, weights: Sequence[float] | None = None,
-                 bias: float = 0.0, label: str = "") -> None:
+                 bias: float = 0.0, label: str = "", *, nonlin: bool | None = None) -> None:
         self.nin = check_int(nin, "nin")
-        self.activation = _check_activation(activation)
+        self.activation = _check_activation(_neuron_activation(activation, nonlin))
         if weights is None:
             draw = INITS[_check_init(init)]
             rng = rng if rng is not None else random.Random()
@@ -276,6 +290,11 @@ class MLP(Module):
     default, as upstream micrograd). ``init='uniform'`` draws weights from U(-1, 1),
     ``'xavier'`` from N(0, 1/n_in); biases start at 0. ``seed`` seeds the model's own
     random generator (None: a fresh, unseeded one). ``MLP(2, [3, 1])`` has 13 parameters.
+
+    Upstream micrograd's ``MLP(nin, nouts)`` (ReLU hidden layers, linear output, weights
+    from U(-1, 1) in the same order) is ``MLP(nin, nouts, activation='relu')``; with
+    ``seed=1337`` it starts from the very weights of upstream's demo, which calls
+    ``random.seed(1337)`` before building its model.
     """
 
     def __init__(self, nin: int, sizes: Sequence[int], activation: str = "tanh",
