@@ -185,11 +185,11 @@ class Value:
 
     def __radd__(self, other: Operand) -> Value:
         """``c + x`` for a number c."""
-        return _binary(Add, other, self, "+")
+        return _constant(other, "+").__add__(self)
 
     def __rmul__(self, other: Operand) -> Value:
         """``c * x`` for a number c."""
-        return _binary(Mul, other, self, "*")
+        return _constant(other, "*").__mul__(self)
 
     def __sub__(self, other: Operand) -> Value:
         """``x - y`` (:class:`Sub`)."""

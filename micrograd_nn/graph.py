@@ -75,8 +75,16 @@ def _op_nodes(root: Value) -> list[Value]:
         if y is NARY:
             push(node)
             push(None)
-            for child in x:  # the last term comes off the stack first, as with + chains
-                if child._x is not None and child not in seen:
+            for child in reversed(x):
+                if child._x is None or child in seen:
+                    continue
+                cx = child._x
+                cy = child._y
+                if cy is not NARY and (cx._x is None or cx in seen) and (
+                        cy is None or cy._x is None or cy in seen):
+                    mark(child)  # its inputs are done (a weight times an activation):
+                    emit(child)  # finished at once, no trip through the stack
+                else:
                     push(child)
         else:
             todo_x = x._x is not None and x not in seen

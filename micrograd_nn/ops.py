@@ -97,13 +97,13 @@ class Op(Value):
             OPS[cls.__name__] = cls
 
     @classmethod
-    def apply(cls, *args: Value) -> Value:
-        """A node of this op over the Values ``args`` (its value checked by ``forward``)."""
+    def apply(cls, x: Value, y: Value | None = None) -> Value:
+        """A node of this op over the Value ``x`` (and ``y``), its value from ``forward``."""
         try:
-            data = cls.forward(*[a.data for a in args])
+            data = cls.forward(x.data) if y is None else cls.forward(x.data, y.data)
         except (ValueError, ArithmeticError) as e:
-            raise type(e)(f"{e}{_where(args)}") from None
-        return _make(cls, data, args[0], args[1] if len(args) > 1 else None)
+            raise type(e)(f"{e}{_where([x] if y is None else [x, y])}") from None
+        return _make(cls, data, x, y)
 
     def local_grads(self) -> tuple[float, ...]:
         """∂self/∂input for each of ``inputs`` as numbers (see :meth:`Value.local_grads`)."""
@@ -246,9 +246,8 @@ class PowConst(Op):
         return f"**{self.exponent:g}"
 
     @classmethod
-    def apply(cls, *args: Any) -> Value:
+    def apply(cls, x: Value, n: Any = None) -> Value:
         """A node of ``x ** n`` for a Value x and a number n."""
-        x, n = args
         try:
             data = cls.forward(x.data, n)
         except (ValueError, ArithmeticError) as e:
