@@ -19,7 +19,7 @@ import numbers
 import threading
 import types
 from collections.abc import Iterable, Iterator
-from typing import Any, ClassVar, TextIO, Union
+from typing import Any, ClassVar, TextIO, Union, cast
 
 from .checks import is_number, to_float
 from .graph import NARY, inputs_of, topological_order
@@ -81,7 +81,7 @@ class Value:
     __hash__ = object.__hash__
 
     def __init__(self, data: float, label: str = "") -> None:
-        if isinstance(data, Value):
+        if isinstance(cast(object, data), Value):
             raise TypeError(f"Value() needs a number, got a Value ({data!r}); use it directly")
         self.data = to_float(data, "Value()")
         self.grad = 0.0
@@ -108,7 +108,7 @@ class Value:
     def label(self) -> str:
         """A name for diagrams, steps and messages (``''`` when unnamed)."""
         try:
-            return self._label  # type: ignore[no-any-return]
+            return self._label
         except AttributeError:  # op nodes are built without one: a store saved per node
             return ""
 
@@ -154,33 +154,37 @@ class Value:
     # --- arithmetic ---------------------------------------------------------------------
     def __add__(self, other: Operand) -> Value:
         """``x + y`` (:class:`Add`)."""
-        if not isinstance(other, Value):
-            other = _lift(other, "+", "__radd__")
-            if other is NotImplemented:
+        if isinstance(other, Value):
+            o = other
+        else:
+            o = _lift(other, "+", "__radd__")
+            if o is NotImplemented:
                 return NotImplemented
         if _modes_open:
-            return _make_moded(Add, self.data + other.data, self, other)
+            return _make_moded(Add, self.data + o.data, self, o)
         # _make, written out: + and * are most of any network's nodes (docs/design.md)
         node = _new(Add)
-        node.data = self.data + other.data
+        node.data = self.data + o.data
         node.grad = 0.0
         node._x = self
-        node._y = other
+        node._y = o
         return node
 
     def __mul__(self, other: Operand) -> Value:
         """``x * y`` (:class:`Mul`)."""
-        if not isinstance(other, Value):
-            other = _lift(other, "*", "__rmul__")
-            if other is NotImplemented:
+        if isinstance(other, Value):
+            o = other
+        else:
+            o = _lift(other, "*", "__rmul__")
+            if o is NotImplemented:
                 return NotImplemented
         if _modes_open:
-            return _make_moded(Mul, self.data * other.data, self, other)
+            return _make_moded(Mul, self.data * o.data, self, o)
         node = _new(Mul)
-        node.data = self.data * other.data
+        node.data = self.data * o.data
         node.grad = 0.0
         node._x = self
-        node._y = other
+        node._y = o
         return node
 
     def __radd__(self, other: Operand) -> Value:
@@ -446,7 +450,7 @@ def _sited(cls: type[Value]) -> type[Value]:
 
 def _data(a: Any) -> float:
     """The number in a Value, or the number itself."""
-    return a.data if isinstance(a, Value) else a  # type: ignore[no-any-return]
+    return a.data if isinstance(a, Value) else a
 
 
 def _describe(node: Value) -> str:

@@ -237,10 +237,11 @@ class PowConst(Op):
     """z = x^n for a number n.     ∂z/∂x = n x^(n-1)   (0 for n = 0; +inf at x = 0, n < 1)"""
 
     __slots__ = ("exponent",)
+    exponent: float
     expr = "{x} ** {n}"
     local_text = ("{n} * {x}**({n} - 1)",)
 
-    @property  # type: ignore[misc]
+    @property
     def op(self) -> str:  # type: ignore[override]
         """``'**2'`` and the like: the exponent is part of the op's name."""
         return f"**{self.exponent:g}"
