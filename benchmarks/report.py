@@ -28,10 +28,10 @@ def time_cell(summaries: list[dict[str, Any]]) -> str:
     return cell + (f" (runs {fmt_time(lo)}–{fmt_time(hi)})" if len(summaries) > 1 else "")
 
 
-def ratio_cell(ratios: list[float], unit: str = "×") -> str:
-    """A per-run ratio: its median, and its range over the runs."""
+def ratio_cell(ratios: list[float], what: str = "") -> str:
+    """A per-run ratio: its median (``what`` it means), and its range over the runs."""
     med, lo, hi = fold(ratios)
-    return f"{med:.1f}{unit}" + (f" (runs {lo:.1f}–{hi:.1f}{unit})" if len(ratios) > 1 else "")
+    return f"{med:.1f}×{what}" + (f" (runs {lo:.1f}–{hi:.1f}×)" if len(ratios) > 1 else "")
 
 
 def step_label(step: dict[str, Any]) -> str:
@@ -73,7 +73,7 @@ def chain_rows(docs: list[dict[str, Any]]) -> list[list[str]]:
     if UP in mem[0]:
         ups = [m[UP]["built_bytes_per_node"] for m in mem]
         up_cell = f"{fold(ups)[0]:.0f}"
-        ratio = ratio_cell([u / o for u, o in zip(ups, built)], "× less")
+        ratio = ratio_cell([u / o for u, o in zip(ups, built)], " less")
     rows = [[f"memory: {nodes:,}-node chain built, bytes/node", f"{fold(built)[0]:.0f}",
              up_cell, ratio]]
     dep = [d["depth"] for d in docs]
@@ -97,7 +97,7 @@ def inference_rows(docs: list[dict[str, Any]]) -> list[list[str]]:
         rows.append([f"inference, {what}: graph vs no_grad",
                      f"{time_cell([r['graph'] for r in runs])} vs "
                      f"{time_cell([r['no_grad'] for r in runs])}", "—",
-                     ratio_cell([r["speedup"] for r in runs], "× (graph ÷ no_grad)")])
+                     ratio_cell([r["speedup"] for r in runs], " (graph ÷ no_grad)")])
     return rows
 
 
