@@ -119,9 +119,10 @@ def hinge(pred: Any, target: Any) -> Value:
 def _class_index(t: Any, k: int) -> int:
     if isinstance(t, bool) or not isinstance(t, numbers.Integral):
         raise TypeError(f"a class target must be an int, got {type(t).__name__} {t!r}")
-    if not 0 <= t < k:
+    index = int(t)
+    if not 0 <= index < k:
         raise ValueError(f"class {t} out of range for {k} logits")
-    return int(t)
+    return index
 
 
 def _softmax_ce_term(logits: Sequence[Value], t: Any) -> Value:
@@ -130,9 +131,10 @@ def _softmax_ce_term(logits: Sequence[Value], t: Any) -> Value:
     if isinstance(logits, Value) or not logits or \
             not all(isinstance(z, Value) for z in logits):
         raise TypeError("softmax_cross_entropy needs a list of logits (Values) per sample")
-    t = _class_index(t, len(logits))
+    index = _class_index(t, len(logits))
     m = max(z.data for z in logits)
-    return Value.sum([(z - m).exp() for z in logits]).log() - (logits[t] - m)
+    log_sum: Value = Value.sum([(z - m).exp() for z in logits]).log()
+    return log_sum - (logits[index] - m)
 
 
 def softmax_cross_entropy(logits: Any, target: Any) -> Value:

@@ -23,7 +23,7 @@ from .engine import Value, exact_sum, leaf, records_nothing, stable_sigmoid, zer
 
 __all__ = ["Parameter", "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS"]
 
-Output = Union[Value, list]
+Output = Union[Value, list[Value]]
 
 # Activation name -> the Value method that applies it (None: linear, the sum itself).
 ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
@@ -125,6 +125,10 @@ def _leaves(data: list[float]) -> list[Value]:
 
 class Module:
     """Base of every model: access to the parameters, their gradients and a summary."""
+
+    def __call__(self, x: Sequence[Value | float]) -> Output:
+        """The model's output for one sample (a Value, or a list of Values)."""
+        raise NotImplementedError(f"{type(self).__name__} does not define __call__")
 
     def parameters(self) -> list[Parameter]:
         """Every trainable Value of the model, in a fixed order."""
@@ -334,17 +338,30 @@ class MLP(Module):
 
     def __call__(self, x: Sequence[Value | float]) -> Output:
         """The network's output for one sample; a single Value when the last layer has one
-        neuron, else a list."""
+        neuron, else a list. In typed code, :meth:`scalar` and :meth:`outputs` say which."""
+        h = self.outputs(x)
+        return h[0] if len(h) == 1 else h
+
+    def outputs(self, x: Sequence[Value | float]) -> list[Value]:
+        """The network's outputs for one sample, always as a list (one Value per neuron of
+        the last layer)."""
         if records_nothing():  # inference: plain floats, no graph, leaves out
             hd = _as_data(x, self.nin, "MLP")
             for layer in self.layers:
                 hd = layer.forward_data(hd)
-            h = _leaves(hd)
-        else:
-            h = _as_inputs(x, self.nin, "MLP")
-            for layer in self.layers:
-                h = layer.forward(h)
-        return h[0] if len(h) == 1 else h
+            return _leaves(hd)
+        h = _as_inputs(x, self.nin, "MLP")
+        for layer in self.layers:
+            h = layer.forward(h)
+        return h
+
+    def scalar(self, x: Sequence[Value | float]) -> Value:
+        """The output of a one-output network for one sample, as a Value (ValueError if the
+        last layer has several neurons)."""
+        if self.layers[-1].nout != 1:
+            raise ValueError(f"scalar() needs a network with one output; this one has "
+                             f"{self.layers[-1].nout}: use outputs()")
+        return self.outputs(x)[0]
 
     def parameters(self) -> list[Parameter]:
         """Each layer's parameters in turn."""

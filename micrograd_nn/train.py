@@ -18,9 +18,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from .engine import Value, gc_paused, no_grad
+from .checks import check_int
+from .engine import Value
 from .losses import LOSSES, bce_with_logits, hinge, l2_penalty
-from .nn import Module, check_int
+from .modes import gc_paused, no_grad
+from .nn import Module
 from .optim import OPTIMIZERS, Adam, Optimizer
 
 __all__ = ["History", "fit", "evaluate", "predict", "accuracy", "two_moons"]

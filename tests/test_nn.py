@@ -205,3 +205,14 @@ def test_detect_anomaly_still_checks_a_model_run_under_no_grad():
         assert model([1e200]).data == math.inf  # the float path: IEEE, silently
     with detect_anomaly(), no_grad(), pytest.raises(AnomalyError, match="op '\\*' produced inf"):
         model([1e200])
+
+
+def test_typed_calls_scalar_and_outputs_say_what_they_return():
+    one = MLP(2, [3, 1], seed=0)
+    many = MLP(2, [3, 2], seed=0)
+    x = [0.5, -1.0]
+    assert one.scalar(x).data == one(x).data
+    assert [v.data for v in many.outputs(x)] == [v.data for v in many(x)]
+    assert [v.data for v in one.outputs(x)] == [one(x).data]
+    with pytest.raises(ValueError, match="one output"):
+        many.scalar(x)
