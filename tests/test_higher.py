@@ -1,0 +1,396 @@
+"""Higher derivatives (micrograd_nn.higher): grad, hessian, gradgradcheck.
+
+Every registered op's derivative is held to itself on both paths (floats for backward,
+Values for create_graph), and its second and third derivatives to a 50-digit mpmath oracle;
+so are random expression DAGs from the project's generator. grad() must give backward()'s
+numbers bit for bit, leave every .grad alone, and build derivatives that can be
+differentiated again, backpropagated, stepped through and drawn.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import math
+import os
+import random
+import subprocess
+import sys
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import mpmath
+import pytest
+from _exprgen import DPS, Dual, expressions
+from hypothesis import HealthCheck, given, settings
+from mpmath import mp, mpf
+
+from micrograd_nn import Constant, GradcheckError, Value, gradcheck, no_grad
+from micrograd_nn.engine import OPS, Tanh
+from micrograd_nn.graph import walk
+from micrograd_nn.higher import grad, gradgradcheck, hessian
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@dataclass(frozen=True)
+class Case:
+    """One way to build an op's node: ``build`` on Values, ``exact`` the same function on
+    mpmath numbers, inputs drawn from ``domain`` (away from kinks and poles), and whether
+    the derivative is a function of the inputs (None: not checked, e.g. x**1)."""
+
+    arity: int
+    build: Callable[..., Any]
+    exact: Callable[..., Any]
+    domain: tuple[float, float] = (-2.0, 2.0)
+    varies: bool | None = True
+    away_from_zero: bool = False
+
+
+def _power_case(n: float) -> Case:
+    fractional = not float(n).is_integer()
+    return Case(1, lambda x: x ** n, lambda x: x ** mpf(n),
+                (0.2, 2.5) if fractional or n < 0 else (-2.0, 2.0),
+                varies=None if n in (0, 1) else True)
+
+
+# The oracle: every op in OPS needs an entry (test_every_registered_op_has_an_oracle_entry).
+CASES: dict[str, list[Case]] = {
+    "Add": [Case(2, lambda x, y: x + y, lambda x, y: x + y, varies=False)],
+    "Sub": [Case(2, lambda x, y: x - y, lambda x, y: x - y, varies=False)],
+    "Mul": [Case(2, lambda x, y: x * y, lambda x, y: x * y)],
+    "Div": [Case(2, lambda x, y: x / y, lambda x, y: x / y, away_from_zero=True)],
+    "Neg": [Case(1, lambda x: -x, lambda x: -x, varies=False)],
+    "PowConst": [_power_case(n) for n in (2, 3, 0, 1, -1, -2, 0.5, 1.5, -0.5, 2.5)],
+    "Pow": [Case(2, lambda x, y: x ** y, lambda x, y: x ** y, (0.2, 2.5))],
+    "Exp": [Case(1, lambda x: x.exp(), mp.exp)],
+    "Log": [Case(1, lambda x: x.log(), mp.log, (0.1, 4.0))],
+    "Tanh": [Case(1, lambda x: x.tanh(), mp.tanh)],
+    "Sigmoid": [Case(1, lambda x: x.sigmoid(), lambda x: 1 / (1 + mp.exp(-x)))],
+    "ReLU": [Case(1, lambda x: x.relu(), lambda x: x if x > 0 else mpf(0), varies=False,
+                  away_from_zero=True)],
+    "Abs": [Case(1, lambda x: abs(x), abs, varies=False, away_from_zero=True)],
+    "Sqrt": [Case(1, lambda x: x.sqrt(), mp.sqrt, (0.1, 4.0))],
+    "Sin": [Case(1, lambda x: x.sin(), mp.sin, (-4.0, 4.0))],
+    "Cos": [Case(1, lambda x: x.cos(), mp.cos, (-4.0, 4.0))],
+    "Log1p": [Case(1, lambda x: x.log1p(), mp.log1p, (-0.8, 3.0))],
+    "Expm1": [Case(1, lambda x: x.expm1(), mp.expm1)],
+    "Sum": [Case(3, lambda *xs: Value.sum(xs), lambda *xs: sum(xs), varies=False)],
+}
+ALL_CASES = [(name, case) for name, cases in CASES.items() for case in cases]
+CASE_IDS = [f"{name}-{k}" for name, cases in CASES.items() for k in range(len(cases))]
+
+
+def _points(case: Case, seed: int, count: int) -> list[list[float]]:
+    rng = random.Random(seed)
+    points = []
+    while len(points) < count:
+        xs = [rng.uniform(*case.domain) for _ in range(case.arity)]
+        if not case.away_from_zero or all(abs(x) > 0.1 for x in xs):
+            points.append(xs)
+    return points
+
+
+def _leaves(xs: list[float]) -> list[Value]:
+    return [Value(x, f"x{i}") for i, x in enumerate(xs)]
+
+
+def test_every_registered_op_has_an_oracle_entry():
+    assert set(CASES) == set(OPS), "add the new op to CASES (its build and mpmath function)"
+
+
+@pytest.mark.parametrize("name, case", ALL_CASES, ids=CASE_IDS)
+def test_float_and_value_derivatives_agree_and_build_graphs(name, case):
+    for xs in _points(case, seed=len(name), count=20):
+        leaves = _leaves(xs)
+        node = case.build(*leaves)
+        assert type(node).__name__ == name
+        on_floats = node.derivatives(node.data, *[v.data for v in node.inputs])
+        on_values = node.derivatives(node, *node.inputs)
+        assert len(on_floats) == len(on_values) == len(node.inputs)
+        for f, v in zip(on_floats, on_values):
+            assert (f is None) == (v is None)
+            if f is None:
+                continue
+            number = v.data if isinstance(v, Value) else v
+            assert abs(number - f) <= math.ulp(f), (name, xs, number, f)
+            if case.varies is True:
+                reached = set(walk(v)) if isinstance(v, Value) else set()
+                assert reached & ({node} | set(node.inputs)), (name, "derivative is no graph")
+            elif case.varies is False:
+                assert not isinstance(v, Value), (name, "a constant derivative")
+
+
+def _partials(out: Value, xs: list[Value], order: int) -> dict[tuple[int, ...], float]:
+    """Every partial derivative of ``out`` of exactly ``order``, by grad() repeatedly,
+    keyed by the sorted input indices."""
+    found: dict[tuple[int, ...], float] = {}
+    level: dict[tuple[int, ...], Value] = {(): out}
+    for depth in range(order):
+        last = depth == order - 1
+        nxt: dict[tuple[int, ...], Value] = {}
+        for key, value in level.items():
+            for i, g in enumerate(grad(value, xs, create_graph=not last)):
+                nxt.setdefault(tuple(sorted(key + (i,))), g)
+        level = nxt
+    for key, value in level.items():
+        found[key] = value.data
+    return found
+
+
+def _exact_partial(f: Callable[..., Any], xs: list[float], key: tuple[int, ...]) -> mpf:
+    orders = tuple(key.count(i) for i in range(len(xs)))
+    with mp.workdps(DPS):
+        return mpmath.diff(f, [mpf(x) for x in xs], orders)
+
+
+def _close(got: float, exact: mpf, rel: float, absolute: float) -> bool:
+    return abs(mpf(got) - exact) <= rel * abs(exact) + absolute
+
+
+@pytest.mark.parametrize("name, case", ALL_CASES, ids=CASE_IDS)
+def test_second_and_third_derivatives_of_every_op_match_mpmath(name, case):
+    for xs in _points(case, seed=7 + len(name), count=4):
+        leaves = _leaves(xs)
+        for order in (2, 3):
+            for key, got in _partials(case.build(*leaves), leaves, order).items():
+                exact = _exact_partial(case.exact, xs, key)
+                assert _close(got, exact, 1e-13, 1e-15), (name, xs, key, got, exact)
+
+
+def _exact_function(expr: Any) -> Callable[..., Any]:
+    """The expression as a function of all its inputs, on mpmath numbers."""
+    return lambda *ts: expr.evaluate([Dual(t) for t in ts], Dual.sum)[-1].v
+
+
+# Summed derivatives of up to 30 ops can cancel; a bound relative to |exact| alone would
+# demand more than floats hold where the exact value is near 0.
+DAG_REL, DAG_ABS = 1e-9, 1e-10
+_dag_settings = settings(max_examples=40, derandomize=True, deadline=None,
+                         suppress_health_check=[HealthCheck.too_slow])
+
+
+@_dag_settings
+@given(expressions(max_ops=30, max_inputs=3))
+def test_second_and_third_derivatives_of_random_dags_match_mpmath(expr):
+    xs = list(expr.inputs)
+    leaves = _leaves(xs)
+    exact_f = _exact_function(expr)
+    out = expr(*leaves)
+    for order in (2, 3):
+        partials = _partials(out, leaves, order)
+        if order == 3:  # the all-same-input ones and one mixed, to keep the test fast
+            partials = {k: v for k, v in partials.items() if len(set(k)) == 1 or k == (0, 0, 1)}
+        for key, got in partials.items():
+            exact = _exact_partial(exact_f, xs, key)
+            assert _close(got, exact, DAG_REL, DAG_ABS), (key, got, exact, repr(expr))
+
+
+@_dag_settings
+@given(expressions(max_ops=40, max_inputs=4))
+def test_grad_gives_backwards_grads_bit_for_bit_and_leaves_grads_alone(expr):
+    leaves = _leaves(list(expr.inputs))
+    out = expr(*leaves)
+    nodes = walk(out)
+    for k, node in enumerate(nodes):
+        node.grad = float(k) + 0.5  # sentinels: grad() must not write any of them
+    floats = grad(out, leaves)
+    graphs = grad(out, leaves, create_graph=True)
+    assert [node.grad for node in nodes] == [k + 0.5 for k in range(len(nodes))]
+    out.zero_grad()
+    out.backward()
+    assert [g.data for g in floats] == [v.grad for v in leaves]  # bit for bit
+    assert [g.data for g in graphs] == [v.grad for v in leaves]
+    assert all(not g.inputs for g in floats)
+
+
+def test_second_derivative_through_an_adjoint_that_is_zero_here():
+    # x * (x - 1) at x = 1: the factor x's adjoint x - 1 is 0 there, but its path carries
+    # half of f'' = 2 (backward's "zero grad passes nothing" must not apply to graphs).
+    x = Value(1.0, "x")
+    (first,) = grad(x * (x - 1.0), x, create_graph=True)
+    assert first.data == 1.0
+    assert grad(first, x)[0].data == 2.0
+
+
+def test_derivatives_compose_to_high_order():
+    x = Value(0.3, "x")
+    g = x.sin()
+    for k in range(1, 7):
+        (g,) = grad(g, x, create_graph=True)
+        assert g.data == pytest.approx(math.sin(0.3 + k * math.pi / 2), rel=1e-14, abs=1e-15)
+
+
+def test_independent_inputs_and_constant_derivatives_are_constants():
+    x, y, z = Value(2.0, "x"), Value(3.0, "y"), Value(5.0, "z")
+    dx, dz = grad(x + y, [x, z], create_graph=True)
+    assert isinstance(dx, Constant) and dx.data == 1.0
+    assert isinstance(dz, Constant) and dz.data == 0.0
+    (dzf,) = grad(x + y, [z])
+    assert type(dzf) is Value and dzf.data == 0.0 and not dzf.inputs
+    assert [g.data for g in grad(x, [x, y])] == [1.0, 0.0]  # a leaf output
+    (dy,) = grad(x * y, y, create_graph=True)
+    assert dy is x  # d(xy)/dy is x itself: no copy, no "* 1" node
+
+
+def test_grad_wrt_an_interior_node_is_its_backward_grad():
+    x = Value(0.5, "x")
+    h = (x * 3.0).tanh()
+    out = h * h + h
+    (dh,) = grad(out, h)
+    out.backward()
+    assert dh.data == h.grad
+
+
+def test_grad_refuses_what_is_not_a_value():
+    x = Value(1.0)
+    with pytest.raises(TypeError, match="output must be a Value"):
+        grad(2.0, [x])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="input 1 must be a Value"):
+        grad(x * x, [x, 3.0])  # type: ignore[list-item]
+
+
+def test_grad_on_a_deep_chain_needs_no_recursion():
+    x = Value(0.1, "x")
+    y = x
+    for _ in range(20_000):
+        y = y * 1.0001 + 0.0
+    (first,) = grad(y, x, create_graph=True)
+    (second,) = grad(first, x)
+    assert first.data == pytest.approx(1.0001 ** 20_000, rel=1e-9)
+    assert second.data == 0.0
+
+
+def test_grad_under_no_grad_records_nothing():
+    x = Value(0.7, "x")
+    y = x.tanh()
+    with no_grad():
+        (first,) = grad(y, x, create_graph=True)
+    assert not first.inputs
+    assert first.data == pytest.approx(1 - math.tanh(0.7) ** 2, rel=1e-15)
+
+
+def test_a_derivative_is_an_ordinary_graph_backward_steps_and_explain_work():
+    x, w = Value(0.4, "x"), Value(-1.5, "w")
+    (dx,) = grad((x * w).tanh(), x, create_graph=True)
+    want = grad(dx, [x, w])
+    dx.backward()
+    assert [x.grad, w.grad] == [g.data for g in want]
+    x.grad = w.grad = 0.0
+    steps = list(dx.backward_steps())
+    assert steps and [x.grad, w.grad] == [g.data for g in want]
+    text = io.StringIO()
+    dx.explain(text)
+    assert "x.grad =" in text.getvalue() and "w.grad =" in text.getvalue()
+
+
+def test_a_derivative_can_be_drawn():
+    pytest.importorskip("graphviz")
+    try:
+        from micrograd_nn import viz
+    except ImportError as e:
+        pytest.skip(f"viz: {e}")
+    x = Value(0.4, "x")
+    (dx,) = grad(x.tanh() * x, x, create_graph=True)
+    source = viz.draw_dot(dx).source
+    assert "tanh" in source and "x" in source
+
+
+def test_hessian_matches_finite_differences_and_leaves_inputs_alone():
+    def f(a, b, c):
+        return (a * b).tanh() + (b / c).exp() * a + c ** 3
+
+    x = Value(0.3, "x")
+    x.grad = 7.0
+    inputs = [x, -0.8, 1.7]
+    h = hessian(f, inputs)
+    assert x.data == 0.3 and x.grad == 7.0 and not x.inputs
+    eps = 1e-5
+    base = [0.3, -0.8, 1.7]
+    for i, j in itertools.product(range(3), repeat=2):
+        plus = _gradient(f, base, j, eps)[i]
+        minus = _gradient(f, base, j, -eps)[i]
+        assert h[i][j] == pytest.approx((plus - minus) / (2 * eps), rel=1e-6, abs=1e-8)
+    assert h[0][1] == h[1][0] or h[0][1] == pytest.approx(h[1][0], rel=1e-14)
+
+
+def _gradient(f: Callable[..., Value], base: list[float], j: int, step: float) -> list[float]:
+    pt = list(base)
+    pt[j] += step
+    leaves = _leaves(pt)
+    return [g.data for g in grad(f(*leaves), leaves)]
+
+
+def test_gradgradcheck_passes_on_a_right_rule_and_refuses_bad_arguments():
+    assert gradgradcheck(lambda a, b: (a * b).sigmoid() * a.log(), [1.3, 0.4])
+    with pytest.raises(ValueError, match="eps > 0"):
+        gradgradcheck(lambda a: a * a, [1.0], eps=0.0)
+    with pytest.raises(TypeError, match="must return a Value"):
+        gradgradcheck(lambda a: 3.0, [1.0])
+
+
+def test_gradgradcheck_catches_a_wrong_second_derivative(monkeypatch):
+    right = Tanh.derivatives
+
+    def wrong(self, z, x):
+        # Right as a number, wrong as a graph: one factor of z is frozen into a constant,
+        # so d/dx of it is half what it should be. backward() never sees the difference.
+        if isinstance(z, Value):
+            return (1.0 - z * z.data,)
+        return right(self, z, x)
+
+    monkeypatch.setattr(Tanh, "derivatives", wrong)
+    x = Value(0.6, "x")
+    assert gradcheck(lambda a: a.tanh(), [x])  # first derivatives are still right
+    with pytest.raises(GradcheckError) as info:
+        gradgradcheck(lambda a, b: a.tanh() + b * b, [x, 2.0])
+    message = str(info.value)
+    assert "1 of 4 second derivatives disagree" in message
+    assert "d2/d(input 0 'x') d(input 0 'x')" in message
+    ((pair, labels, analytic, numeric),) = info.value.mismatches
+    assert pair == (0, 0) and labels == "input 0 'x', input 0 'x'"
+    t = math.tanh(0.6)
+    assert analytic == pytest.approx(-t * (1 - t * t), rel=1e-12)  # half the truth
+    assert numeric == pytest.approx(-2 * t * (1 - t * t), rel=1e-6)
+    assert gradgradcheck(lambda a: a.tanh(), [0.6], raise_exception=False) is False
+
+
+def test_an_op_without_a_value_level_derivative_raises_its_own_error():
+    from micrograd_nn.engine import Op
+
+    class Cube(Op, register=False):
+        """z = x^3 with a float-only derivative.     ∂z/∂x = 3x^2"""
+
+        __slots__ = ()
+        op = "cube"
+
+        @staticmethod
+        def forward(x: float) -> float:
+            return x ** 3
+
+        def derivatives(self, z: Any, x: Any) -> tuple[Any, ...]:
+            if isinstance(x, Value):
+                raise NotImplementedError("cube has no Value-level derivative")
+            return (3.0 * x * x,)
+
+    x = Value(2.0)
+    y = Cube.apply(x)
+    assert grad(y, x)[0].data == 12.0
+    with pytest.raises(NotImplementedError, match="no Value-level derivative"):
+        grad(y, x, create_graph=True)
+
+
+def test_newton_example_converges_and_checks_its_hessian(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "examples", "newton.py"), "--json",
+         "--out", str(tmp_path)], capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert abs(result["root"] - result["root_expected"]) < 1e-12
+    assert abs(result["minimum"] - result["minimum_expected"]) < 1e-10
+    assert 2 <= result["root_iterations"] <= 10
+    assert result["hessian_max_error"] < 1e-6
+    assert len(result["hessian"]) == result["parameters"]
+    if result["diagram"]:
+        assert os.path.getsize(result["diagram"]) > 0
