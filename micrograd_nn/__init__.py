@@ -8,6 +8,7 @@ from . import losses
 from .engine import OPS, Constant, Value, zero_grad
 from .gradcheck import GradcheckError, gradcheck
 from .graph import topological_order
+from .higher import grad, gradgradcheck, hessian
 from .modes import AnomalyError, detect_anomaly, gc_paused, is_grad_enabled, no_grad
 from .nn import MLP, Layer, Module, Neuron, Parameter
 from .optim import SGD, Adam, Momentum, RMSprop
@@ -18,7 +19,7 @@ from .train import History, evaluate, fit, predict
 __all__ = [
     "Value", "Constant", "OPS", "no_grad", "is_grad_enabled", "detect_anomaly",
     "AnomalyError", "BackwardStep", "topological_order", "node_names", "format_number",
-    "zero_grad", "gc_paused", "gradcheck", "GradcheckError",
+    "zero_grad", "gc_paused", "gradcheck", "GradcheckError", "grad", "hessian", "gradgradcheck",
     "Parameter", "Module", "Neuron", "Layer", "MLP", "losses", "SGD", "Momentum", "RMSprop",
     "Adam", "fit", "evaluate", "predict", "History", "save", "load", "ModelFileError",
 ]
