@@ -5,6 +5,7 @@
 """
 
 from . import losses
+from .custom import custom_op
 from .engine import OPS, Constant, Value, zero_grad
 from .gradcheck import GradcheckError, gradcheck
 from .graph import topological_order
@@ -19,7 +20,8 @@ from .train import History, evaluate, fit, predict
 __all__ = [
     "Value", "Constant", "OPS", "no_grad", "is_grad_enabled", "detect_anomaly",
     "AnomalyError", "BackwardStep", "topological_order", "node_names", "format_number",
-    "zero_grad", "gc_paused", "gradcheck", "GradcheckError", "grad", "hessian", "gradgradcheck",
+    "zero_grad", "gc_paused", "gradcheck", "GradcheckError", "custom_op", "grad", "hessian",
+    "gradgradcheck",
     "Parameter", "Module", "Neuron", "Layer", "MLP", "losses", "SGD", "Momentum", "RMSprop",
     "Adam", "fit", "evaluate", "predict", "History", "save", "load", "ModelFileError",
 ]

@@ -1,6 +1,7 @@
-"""Property-based gradient verification: on random expression DAGs (tests/_exprgen.py), every
-input's gradient from backward() must agree with a central finite difference (gradcheck's
-tolerances) and with an exact derivative from mpmath at 50 digits.
+"""Property-based gradient verification: on random expression DAGs drawn by the public
+strategy ``micrograd_nn.testing.expressions``, every input's gradient from backward() must
+agree with a central finite difference (gradcheck's tolerances) and with an exact derivative
+from mpmath at 50 digits (tests/_exprgen.py).
 
 A failure shrinks to a minimal expression and prints it as Python source to paste.
 """
@@ -11,12 +12,14 @@ import math
 
 import mpmath
 import pytest
-from _exprgen import DPS, Expr, expressions
+from _exprgen import DPS, exact_gradients, exact_value
 from hypothesis import HealthCheck, given, note, settings
 from mpmath import mp, mpf
 
-from micrograd_nn import Value, gradcheck
+from micrograd_nn import OPS, Value, gradcheck
 from micrograd_nn.engine import Tanh
+from micrograd_nn.graph import walk
+from micrograd_nn.testing import EXPRESSION_OPS, expressions
 
 # backward() against the exact derivative g*: |g - g*| <= REL * |g*| + ABS_FLOOR. The floor is
 # for gradients that are 0 or nearly so (cancelling paths, underflow), where relative error
@@ -29,13 +32,12 @@ CI = dict(derandomize=True, database=None, deadline=None,
           suppress_health_check=[HealthCheck.too_slow])
 
 
-def check_gradients(expr: Expr) -> None:
+def check_gradients(expr, xs) -> None:
     """Both checks on one expression; raises with the expression's source in the notes."""
     note(expr.source())
-    xs = [Value(x, f"x{i}") for i, x in enumerate(expr.inputs)]
     gradcheck(expr, xs)
     with mp.workdps(DPS):
-        for i, (x, exact) in enumerate(zip(xs, expr.exact_gradients())):
+        for i, (x, exact) in enumerate(zip(xs, exact_gradients(expr))):
             err = abs(mpf(x.grad) - exact)
             assert err <= REL * abs(exact) + ABS_FLOOR, (
                 f"x{i}: backward gives {x.grad!r}, exact {mp.nstr(exact, 20)}, "
@@ -44,19 +46,20 @@ def check_gradients(expr: Expr) -> None:
 
 @settings(max_examples=GRAPHS, **CI)
 @given(expressions())
-def test_every_gradient_matches_finite_differences_and_exact_derivative(expr):
-    check_gradients(expr)
+def test_every_gradient_matches_finite_differences_and_exact_derivative(pair):
+    check_gradients(*pair)
 
 
 @settings(max_examples=20, **CI)
 @given(expressions(max_ops=15))
-def test_exact_oracle_agrees_with_mpmath_numerical_diff(expr):
+def test_exact_oracle_agrees_with_mpmath_numerical_diff(pair):
     # The dual-number oracle is hand-written; mpmath.diff differentiates the same function
     # knowing no derivative rule at all.
+    expr, _ = pair
     note(expr.source())
     with mp.workdps(DPS):
-        for i, exact in enumerate(expr.exact_gradients()):
-            numeric = mpmath.diff(lambda t, i=i: expr.exact_value(i, t), mpf(expr.inputs[i]))
+        for i, exact in enumerate(exact_gradients(expr)):
+            numeric = mpmath.diff(lambda t, i=i: exact_value(expr, i, t), mpf(expr.inputs[i]))
             assert abs(numeric - exact) <= mpf("1e-30") * (1 + abs(exact))
 
 
@@ -68,28 +71,33 @@ def _run_pasted(source: str) -> list[Value]:
     return [v for k, v in names.items() if k[0] == "x" and k[1:].isdigit()]
 
 
+def test_the_generator_draws_exactly_the_registered_ops():
+    assert sorted(EXPRESSION_OPS) == sorted(OPS)
+
+
 def test_generator_covers_every_op_sharing_and_numbers_on_both_sides():
-    kinds, shared, reused, sizes = set(), 0, 0, []
+    kinds, classes, shared, reused, sizes = set(), set(), 0, 0, []
 
     @settings(max_examples=300, **CI)
     @given(expressions())
-    def collect(expr):
+    def collect(pair):
         nonlocal shared, reused
+        expr, xs = pair
         kinds.update(expr.kinds())
         reads = expr.consumers()
         m = len(expr.inputs)
         shared += any(n >= 2 for k, n in reads.items() if k >= m)
         reused += any(n >= 2 for k, n in reads.items() if k < m)
         sizes.append(len(expr.nodes))
-        xs = [Value(x) for x in expr.inputs]
-        expr(*xs).backward()
+        out = expr(*xs)
+        classes.update(type(v).__name__ for v in walk(out))
+        out.backward()
         assert [x.grad for x in _run_pasted(expr.source())] == [x.grad for x in xs]
 
     collect()
-    ops = {"+", "-", "*", "/", "neg", "x ** number", "number ** x", "x ** y", "exp", "log",
-           "tanh", "sigmoid", "relu", "sum"}
+    assert set(OPS) <= classes  # checked on the graphs made, not on the generator's list
     sides = {f"{op} number {side}" for op in "+-*/" for side in ("left", "right")}
-    assert ops | sides <= kinds
+    assert {"x ** number", "number ** x", "x ** y"} | sides <= kinds
     assert shared >= 100 and reused >= 100
     assert min(sizes) <= 3 and max(sizes) >= 60
 
@@ -104,11 +112,12 @@ def test_a_wrong_rule_is_caught_and_shrinks_to_short_pasteable_source(monkeypatc
 
     @settings(max_examples=GRAPHS, report_multiple_bugs=False, **CI)
     @given(expressions(max_ops=20))
-    def run(expr):
-        check_gradients(expr)
+    def run(pair):
+        check_gradients(*pair)
 
     with pytest.raises(AssertionError) as info:
         run()
+    assert "'tanh' node" in str(info.value)  # gradcheck names the op whose rule is wrong
     source = next(n for n in info.value.__notes__ if n.startswith("from micrograd_nn"))
     assert len(source.splitlines()) <= 5 and ".tanh()" in source
     x0 = _run_pasted(source)[0]  # the pasted repro still shows the wrong grad
