@@ -1,0 +1,120 @@
+"""custom_op: a user's op is a node like the built-in ones for backward, step-through,
+diagrams, gradcheck, check_ops and detect_anomaly."""
+
+import io
+import math
+
+import pytest
+
+from micrograd_nn import OPS, AnomalyError, Value, custom_op, detect_anomaly, gradcheck, no_grad
+from micrograd_nn.testing import check_ops
+
+square = custom_op("square", lambda x: x * x, lambda x: 2 * x, lambda x: 2 * x)
+wrong_square = custom_op("bad_square", lambda x: x * x, lambda x: x)  # slope x, not 2x
+fma = custom_op("fma", lambda a, b, c: a * b + c, lambda a, b, c: (b, a, 1.0))
+hinge = custom_op("hinge", lambda x: max(0.0, 1.0 - x),
+                  lambda x: (-1.0 if x < 1.0 else None,))
+
+
+def test_forward_backward_and_node_shape():
+    x = Value(3.0, "x")
+    y = square(x)
+    y.backward()
+    assert (y.data, y.op, y.inputs, x.grad) == (9.0, "square", (x,), 6.0)
+    assert "square" not in {cls.op for cls in OPS.values() if isinstance(cls.op, str)}
+
+
+def test_numbers_become_constants_and_three_inputs_make_one_node():
+    a, c = Value(2.0, "a"), Value(1.0, "c")
+    z = fma(a, 5, c)
+    z.backward()
+    assert z.data == 11.0 and len(z.inputs) == 3 and z.inputs[1].data == 5.0
+    assert (a.grad, c.grad) == (5.0, 1.0)
+
+
+def test_a_none_derivative_passes_nothing_like_a_gate():
+    x = Value(2.0)
+    out = hinge(x) + x
+    out.backward()
+    assert x.grad == 1.0
+
+
+def test_steps_and_explain_show_the_op_and_match_backward():
+    x = Value(3.0, "x")
+    y = (square(x) * 2).named("y")
+    steps = list(y.backward_steps())
+    assert steps[-1].equation().endswith("= square(x)")
+    assert "dsquare/dx" in str(steps[-1]) and x.grad == 12.0
+    out = io.StringIO()
+    x.grad = 0.0
+    y.explain(out)
+    assert "square(x)" in out.getvalue() and "x.grad = 12.0000" in out.getvalue()
+
+
+def test_gradcheck_passes_a_right_op_and_names_a_wrong_one():
+    assert gradcheck(lambda a, b: fma(square(a), b, a), [Value(0.7), Value(-1.3)])
+    x = Value(0.5, "x")
+    with pytest.raises(AssertionError) as info:
+        gradcheck(lambda v: wrong_square(v).tanh() + v, [x])
+    message = str(info.value)
+    assert "'bad_square' node" in message and "'tanh'" not in message
+    assert [m.node.op for m in info.value.ops] == ["bad_square"]
+
+
+def test_check_ops_names_only_the_wrong_node():
+    x = Value(1.5, "x")
+    out = square(x) + wrong_square(x).named("w") * x.exp()
+    with pytest.raises(AssertionError, match=r"'bad_square' node 'w' = 2\.25 from \(1\.5 'x'\)"):
+        check_ops(out)
+    assert check_ops(square(x) + x.exp())
+
+
+def test_detect_anomaly_names_the_custom_op_forward_and_backward():
+    inv = custom_op("inv", lambda x: 1.0 / x if x else math.inf, lambda x: -1.0 / (x * x))
+    with detect_anomaly(), pytest.raises(AnomalyError, match="op 'inv' produced inf"):
+        inv(Value(0.0))
+    blowup = custom_op("blowup", lambda x: x, lambda x: math.inf)
+    with detect_anomaly():
+        y = blowup(Value(1.0)) * 2
+        with pytest.raises(AnomalyError, match="backward of op 'blowup'"):
+            y.backward()
+
+
+def test_no_grad_and_domain_errors_behave_like_built_ins():
+    with no_grad():
+        assert square(Value(2.0)).inputs == ()
+    root = custom_op("root", lambda x: math.sqrt(x), lambda x: 0.5 / math.sqrt(x))
+    with pytest.raises(ValueError, match="in node 'neg'"):
+        root(Value(-1.0, "neg"))
+
+
+def test_higher_derivatives_use_value_derivative_or_say_what_is_missing():
+    from micrograd_nn import grad
+
+    x = Value(3.0)
+    (d,) = grad(square(x), [x], create_graph=True)
+    (dd,) = grad(d, [x])
+    assert (d.data, dd.data) == (6.0, 2.0)
+    with pytest.raises(NotImplementedError, match="value_derivative"):
+        grad(wrong_square(x), [x], create_graph=True)
+
+
+def test_diagram_shows_the_op_name():
+    viz = pytest.importorskip("micrograd_nn.viz")
+    pytest.importorskip("graphviz")
+    assert "square" in viz.draw_dot(square(Value(2.0)) + 1).source
+
+
+@pytest.mark.parametrize("name", ["", "+", "tanh", "sum", "**2", " pad"])
+def test_names_that_would_be_confused_with_built_ins_are_refused(name):
+    with pytest.raises(ValueError):
+        custom_op(name, lambda x: x, lambda x: 1.0)
+
+
+def test_a_derivative_of_the_wrong_length_or_type_is_an_error_naming_the_op():
+    two = custom_op("two", lambda x: x, lambda x: (1.0, 2.0))
+    with pytest.raises(ValueError, match="'two': derivative gave 2 values for 1 input"):
+        two(Value(1.0)).backward()
+    text = custom_op("text", lambda x: "x", lambda x: 1.0)
+    with pytest.raises(TypeError, match="'text': forward must return a number"):
+        text(Value(1.0))
