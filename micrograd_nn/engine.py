@@ -78,7 +78,6 @@ class Value:
 
     __slots__ = ("data", "grad", "_x", "_y", "_label")
     op: ClassVar[str] = ""
-    __hash__ = object.__hash__
 
     def __init__(self, data: float, label: str = "") -> None:
         if isinstance(cast(object, data), Value):
@@ -283,7 +282,10 @@ class Value:
         """One :class:`Sum` node over many terms (exactly rounded, ``math.fsum``).
 
         Numbers among the terms become constants; an empty sum is a constant 0.0."""
-        terms = tuple(v if isinstance(v, Value) else _constant(v, "sum") for v in values)
+        terms = tuple(values)
+        # one type test per kind of term, not per term (a neuron sums many products)
+        if not all(issubclass(t, Value) for t in set(map(type, terms))):
+            terms = tuple(v if isinstance(v, Value) else _constant(v, "sum") for v in terms)
         if not terms:
             return _leaf(Constant, 0.0)
         return _make(Sum, exact_sum([v.data for v in terms]), terms, NARY)
