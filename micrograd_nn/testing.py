@@ -466,7 +466,7 @@ def assert_array_grads(values: Any, expected: Any, rtol: float = 1e-10, atol: fl
         return
     lines = [f"{what}: {len(bad)} of {ours.size} entries differ (rtol={rtol}, atol={atol}); "
              f"worst first:"]
-    lines += [f"  {list(map(int, ix))}: engine {ours[ix]!r}, yours {theirs[ix]!r}, "
-              f"difference {ours[ix] - theirs[ix]!r}" for ix in bad[:worst]]
-    raise GradcheckError("\n".join(lines),
-                         [(tuple(map(int, ix)), what, ours[ix], theirs[ix]) for ix in bad])
+    found = [(tuple(map(int, ix)), what, float(ours[ix]), float(theirs[ix])) for ix in bad]
+    lines += [f"  {list(ix)}: engine {a!r}, yours {e!r}, difference {a - e!r}"
+              for ix, _, a, e in found[:worst]]
+    raise GradcheckError("\n".join(lines), found)

@@ -1,0 +1,181 @@
+"""micrograd_nn.testing and the kink-aware gradcheck: what a user's own test suite gets."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from micrograd_nn import GradcheckError, Value, custom_op, gradcheck
+from micrograd_nn.engine import Mul
+from micrograd_nn.gradcheck import gradcheck_report
+from micrograd_nn.testing import (
+    assert_array_grads,
+    assert_gradcheck,
+    assert_grads_close,
+    check_ops,
+    data_of,
+    expressions,
+    grads_of,
+    value_array,
+)
+
+CI = dict(derandomize=True, database=None, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+
+
+def test_importing_testing_imports_neither_numpy_nor_hypothesis():
+    code = ("import sys, micrograd_nn; from micrograd_nn import testing; "
+            "print('numpy' in sys.modules, 'hypothesis' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
+
+
+# --- kinks ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("f, at", [
+    (lambda a: a.relu(), [0.0]),
+    (lambda a: abs(a) * 3, [0.0]),
+    (lambda a, b: max(a, b) * 2, [1.0, 1.0]),
+    (lambda a, b: (a - b).relu() + b, [2.0, 2.0]),
+])
+def test_a_valid_subgradient_at_a_kink_passes(f, at):
+    assert gradcheck(f, [Value(x) for x in at])
+
+
+def test_the_report_says_which_inputs_sat_at_a_kink():
+    a, b = Value(1.0, "a"), Value(1.0, "b")
+    report = gradcheck_report(lambda a, b: max(a, b) * 2, [a, b])
+    assert report.ok and [c.label for c in report.kinks] == ["a", "b"]
+    assert "input 0 'a': analytic 2.0 at a kink (one-sided slopes 0.0 and" in str(report)
+
+
+def test_a_gradient_outside_the_one_sided_slopes_fails_at_a_kink():
+    steep = custom_op("steep_relu", lambda x: max(x, 0.0), lambda x: 3.0 if x >= 0 else 0.0)
+    with pytest.raises(GradcheckError, match="input 0: analytic 3.0"):
+        gradcheck(steep, [Value(0.0)])
+
+
+def test_a_wrong_slope_at_a_smooth_point_still_fails():
+    halved = custom_op("halved_relu", lambda x: max(x, 0.0), lambda x: 0.5 if x > 0 else 0.0)
+    with pytest.raises(GradcheckError, match="'halved_relu' node"):
+        gradcheck(halved, [Value(2.0)])
+
+
+# --- check_ops ----------------------------------------------------------------------------
+
+
+def _half_mul(self):
+    """A plausible bug: x's share forgets y."""
+    self.inputs[0].grad += self.grad
+    self.inputs[1].grad += self.inputs[0].data * self.grad
+
+
+def test_check_ops_finds_a_built_in_rule_that_backward_runs_wrongly(monkeypatch):
+    x, y = Value(2.0, "x"), Value(3.0, "y")
+    out = (x * y).named("p").tanh() + x.exp()
+    assert check_ops(out)
+    monkeypatch.setattr(Mul, "_backward", _half_mul)
+    with pytest.raises(GradcheckError) as info:
+        check_ops(out)
+    lines = str(info.value).splitlines()
+    assert lines[0].startswith("check_ops: 1 op node disagree")
+    assert len(lines) == 2 and lines[1].startswith(
+        "  '*' node 'p' = 6.0 from (2.0 'x', 3.0 'y'): d/dx: backward gives 1.0, numeric 2.99999")
+    assert (x.grad, y.grad, out.grad) == (0.0, 0.0, 0.0)  # grads put back
+
+
+def test_check_ops_handles_shared_inputs_and_self_division():
+    x = Value(0.7)
+    assert check_ops(x * x + x / x + (x - x).relu() + x ** 2 + 2 ** x + x.sqrt())
+
+
+def test_check_ops_without_raising_returns_false():
+    bad = custom_op("bad", lambda x: x * x, lambda x: x)
+    assert check_ops(bad(Value(2.0)), raise_exception=False) is False
+
+
+@pytest.mark.parametrize("function", [gradcheck, check_ops, assert_gradcheck,
+                                      assert_grads_close, assert_array_grads])
+def test_failures_inside_pytest_point_at_the_callers_line(function):
+    # pytest leaves out the frames of functions that set __tracebackhide__
+    assert "__tracebackhide__" in function.__code__.co_varnames
+
+
+# --- assertions ---------------------------------------------------------------------------
+
+
+def test_assert_gradcheck_returns_the_report():
+    report = assert_gradcheck(lambda a: a.relu(), [Value(0.0)])
+    assert len(report.kinks) == 1
+
+
+def test_assert_grads_close_names_only_the_wrong_values_by_label():
+    w, b = Value(1.0, "w"), Value(2.0, "b")
+    (w * 3 + b).backward()
+    assert_grads_close([w, b], [3.0, 1.0])
+    with pytest.raises(GradcheckError) as info:
+        assert_grads_close([w, b], [3.0, 0.5])
+    assert str(info.value) == ("1 of 2 grads differ (rtol=1e-07, atol=1e-12):\n"
+                               "  'b': grad 1.0, expected 0.5")
+
+
+# --- expressions --------------------------------------------------------------------------
+
+
+def test_expressions_fuzz_a_custom_op_and_catch_a_wrong_one():
+    good = custom_op("cube", lambda x: x ** 3, lambda x: 3 * x * x)
+    bad = custom_op("bad_cube", lambda x: x ** 3, lambda x: 3 * x)
+
+    @settings(max_examples=60, **CI)
+    @given(expressions(max_ops=10, custom_ops=[good]))
+    def fuzz_good(pair):
+        gradcheck(*pair)
+
+    @settings(max_examples=60, report_multiple_bugs=False, **CI)
+    @given(expressions(max_ops=6, custom_ops=[bad], builtins=False))
+    def fuzz_bad(pair):
+        gradcheck(*pair)
+
+    fuzz_good()
+    with pytest.raises(GradcheckError, match="'bad_cube' node"):
+        fuzz_bad()
+
+
+def test_expressions_pairs_are_fresh_labelled_values_and_pasteable_source():
+    @settings(max_examples=20, **CI)
+    @given(expressions(max_ops=5))
+    def run(pair):
+        f, inputs = pair
+        assert [v.label for v in inputs] == [f"x{i}" for i in range(len(inputs))]
+        assert all(v.grad == 0.0 for v in inputs)
+        assert repr(f).startswith("from micrograd_nn import Value")
+
+    run()
+
+
+# --- NumPy helpers ------------------------------------------------------------------------
+
+
+def test_value_arrays_round_trip_and_label_entries():
+    A = value_array([[1.0, 2.0], [3.0, 4.0]], "A")
+    assert A.shape == (2, 2) and A[1, 0].label == "A[1, 0]"
+    np.testing.assert_array_equal(data_of(A), [[1.0, 2.0], [3.0, 4.0]])
+    (A.sum() * 2).backward()
+    np.testing.assert_array_equal(grads_of(A), np.full((2, 2), 2.0))
+
+
+def test_assert_array_grads_reports_the_worst_entries_by_index():
+    W = value_array(np.arange(6.0).reshape(2, 3), "W")
+    (W * W).sum().backward()  # d/dW = 2W
+    expected = 2 * np.arange(6.0).reshape(2, 3)
+    assert_array_grads(W, expected)
+    expected[0, 2] += 1.0
+    expected[1, 1] += 5.0
+    with pytest.raises(GradcheckError) as info:
+        assert_array_grads(W, expected, name="dW", worst=1)
+    assert str(info.value).splitlines() == [
+        "dW: 2 of 6 entries differ (rtol=1e-10, atol=1e-14); worst first:",
+        "  [1, 1]: engine 8.0, yours 13.0, difference -5.0"]
