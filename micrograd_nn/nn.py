@@ -15,13 +15,13 @@ import math
 import random
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, TextIO, Union
+from typing import Any, NamedTuple, TextIO, Union
 
 from .checks import check_int
 from .checks import to_float as _as_float
 from .engine import Value, exact_sum, leaf, records_nothing, stable_sigmoid, zero_grad
 
-__all__ = ["Parameter", "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS"]
+__all__ = ["Parameter", "Owner", "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS"]
 
 Output = Union[Value, list[Value]]
 
@@ -64,10 +64,26 @@ INITS: dict[str, Callable[[random.Random, int], float]] = {
 }
 
 
-class Parameter(Value):
-    """A trainable leaf (a weight or a bias). Diagrams tell it from an input by its class."""
+class Owner(NamedTuple):
+    """The neuron that made a :class:`Parameter`: its place in the model (``path``, such as
+    ``'layer 1/neuron 3'``) and its ``activation``. Diagrams group the nodes a neuron computes
+    by it; one Owner is shared by all of a neuron's parameters."""
 
-    __slots__ = ()
+    path: str
+    activation: str
+
+
+class Parameter(Value):
+    """A trainable leaf (a weight or a bias). Diagrams tell it from an input by its class.
+
+    ``owner`` is the :class:`Owner` of a parameter a Neuron, Layer or MLP made (None for one
+    you make yourself). Only parameters carry it, so op nodes cost nothing more."""
+
+    __slots__ = ("owner",)
+
+    def __init__(self, data: float, label: str = "", owner: Owner | None = None) -> None:
+        super().__init__(data, label)
+        self.owner = owner
 
 
 def _check_activation(activation: str) -> str:
@@ -191,6 +207,14 @@ class Neuron(Module):
         self.b = Parameter(_as_float(bias, "bias"), f"{label}b")
         self._act = ACTIVATIONS[self.activation]
         self._act_data = DATA_ACTIVATIONS[self.activation]
+        self.place("neuron")
+
+    def place(self, path: str) -> None:
+        """Name this neuron's place in its model (``'layer 1/neuron 3'``) on its parameters'
+        ``owner``; a Layer or MLP calls it as it builds the neuron."""
+        owner = Owner(path, self.activation)
+        for p in self.parameters():
+            p.owner = owner
 
     def forward(self, xs: list[Value]) -> Value:
         """The neuron on inputs already checked and turned into Values."""
@@ -252,6 +276,13 @@ class Layer(Module):
                    bias=0.0 if biases is None else biases[j], label=f"{label}n{j + 1}.")
             for j in range(self.nout)]
         self.activation = activation
+        self.place("layer")
+
+    def place(self, path: str) -> None:
+        """Name this layer's place in its model (``'layer 2'``) on its neurons'
+        parameters, as ``'<path>/neuron <j>'``."""
+        for j, neuron in enumerate(self.neurons, 1):
+            neuron.place(f"{path}/neuron {j}")
 
     def forward(self, xs: list[Value]) -> list[Value]:
         """The layer's outputs for inputs already checked and turned into Values."""
@@ -318,6 +349,8 @@ class MLP(Module):
             Layer(dims[i], dims[i + 1], output_activation if i == last else activation,
                   init, rng, label=f"L{i + 1}.")
             for i in range(len(sizes))]
+        for i, layer in enumerate(self.layers, 1):
+            layer.place(f"layer {i}")
 
     @classmethod
     def from_weights(cls, layers: Sequence[tuple[Sequence[Sequence[float]], Sequence[float]]],

@@ -378,3 +378,89 @@ def test_constants_are_leaves_not_parameters_even_if_listed():
     source = viz.draw_dot((Value(1.0, "x") * k).named("y"), params=[k]).source
     const = next(ln for ln in source.splitlines() if 'label="{ data 2.0000 }"' in ln)
     assert "dashed" in const and "penwidth" not in const
+
+
+def cluster_bodies(source: str) -> dict[str, str]:
+    """Each ``subgraph cluster_…`` block's text (nested blocks included) by cluster name."""
+    bodies = {}
+    for match in re.finditer(r"subgraph (cluster_\w+) \{", source):
+        depth, end = 1, match.end()
+        while depth:
+            depth += {"{": 1, "}": -1}.get(source[end], 0) if source[end - 1] != "\\" else 0
+            end += 1
+        bodies[match.group(1)] = source[match.end():end]
+    return bodies
+
+
+def mlp_sample(sizes: list[int], **kw) -> tuple[MLP, Value]:
+    model = MLP(2, sizes, seed=3, **kw)
+    y = model.scalar([Value(0.5, "x1"), Value(-1.0, "x2")]).named("y")
+    return model, ((y - 1.0) ** 2).named("loss")
+
+
+def test_parameters_know_the_neuron_that_made_them():
+    model, _ = mlp_sample([3, 1])
+    owners = {p.label: p.owner for p in model.parameters()}
+    assert owners["L1.n2.w1"].path == "layer 1/neuron 2" == owners["L1.n2.b"].path
+    assert owners["L2.n1.b"] == ("layer 2/neuron 1", "linear")
+    assert Parameter(1.0).owner is None
+
+
+def test_mlp_diagram_draws_each_neuron_inside_its_layer():
+    model, loss = mlp_sample([3, 1])
+    source = viz.draw_dot(loss).source
+    bodies = cluster_bodies(source)
+    assert {"cluster_layer_1", "cluster_layer_2", "cluster_layer_1_neuron_3",
+            "cluster_layer_2_neuron_1"} <= set(bodies)
+    assert "cluster_layer_1_neuron_3" in bodies["cluster_layer_1"]
+    assert 'label="neuron 3"' in bodies["cluster_layer_1_neuron_3"]
+    ids = viz.dot.dot_ids(topological_order(loss, leaves=True))
+    neuron = model.layers[0].neurons[2]
+    members = neuron.parameters()
+    sums = {n for n in ids if n.op == "sum" and n.inputs[-1] is neuron.b}
+    tanhs = {n for n in ids if n.op == "tanh" and n.inputs[0] in sums}
+    products = {t for s in sums for t in s.inputs[:-1]}
+    body = bodies["cluster_layer_1_neuron_3"]
+    for node in [*members, *sums, *tanhs, *products]:
+        assert re.search(rf"\b{ids[node]} \[", body), node
+    assert not re.search(r'label="\{ (x1|x2|loss|y) ', body)
+    # inputs and the loss are outside every neuron; y, the linear output neuron's sum, is in it
+    assert not re.search(r'label="\{ (x1|x2|loss) ', "".join(bodies.values()))
+    assert 'label="{ y |' in bodies["cluster_layer_2_neuron_1"]
+
+
+def test_nodes_that_only_touch_parameters_stay_outside_the_neurons():
+    model, loss = mlp_sample([2, 1])
+    penalty = Value.sum([p * p for p in model.parameters()]).named("l2")
+    squashed = (loss + penalty).sigmoid().named("out")  # sigmoid of a non-neuron node
+    y = model.scalar([1.0, 2.0]).sigmoid().named("p")  # linear neuron, then a user's sigmoid
+    for root, outside in ((squashed, "l2"), (y, "p")):
+        bodies = "".join(cluster_bodies(viz.draw_dot(root).source).values())
+        assert f'{{ {outside} |' not in bodies
+    groups = viz.groups.module_groups(topological_order(squashed, leaves=True))
+    assert not any(n.op == "*" and n.inputs[0] is n.inputs[1] for n in groups)  # no p * p
+
+
+def test_clusters_false_and_hand_built_graphs_have_no_clusters():
+    _, loss = mlp_sample([3, 1])
+    assert "subgraph" not in viz.draw_dot(loss, clusters=False).source
+    assert "subgraph" not in viz.draw_dot(neuron()[0]).source
+
+
+def test_collapse_draws_a_box_per_neuron_or_layer():
+    _, loss = mlp_sample([16, 16, 1])
+    loss.backward()
+    by_neuron = viz.draw_dot(loss, collapse="neuron").source
+    boxes = re.findall(r'^\s*(u\d+) \[label="\{ ([^|]*) \| ([^|]*) \|', by_neuron, re.M)
+    assert len(boxes) == 33
+    assert [b[1].strip() for b in boxes[:3]] == ["neuron 1", "neuron 2", "neuron 3"]
+    assert "neuron 1 → y" in by_neuron and "linear, 17 params" in by_neuron
+    by_layer = viz.draw_dot(loss, collapse="layer").source
+    assert re.findall(r'label="\{ (layer \d) \| (\d+) neurons', by_layer) == [
+        ("layer 1", "16"), ("layer 2", "16")]
+    assert len(re.findall(r"^\s*u\d+ -> u\d+", by_layer, re.M)) == 2  # one edge per pair
+    viz.dot.drawn_order(loss, 40, "neuron")  # 33 boxes + inputs + loss ops fit in 40
+    with pytest.raises(ValueError, match="collapse='neuron' still leaves .* boxes"):
+        viz.draw_dot(loss, collapse="neuron", max_nodes=20)
+    with pytest.raises(ValueError, match="collapse must be"):
+        viz.draw_dot(loss, collapse="everything")

@@ -20,17 +20,20 @@ How to read a diagram
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from micrograd_nn import Constant, Parameter, Value, topological_order
 from micrograd_nn.engine import format_number, node_names
 
+from .groups import COLLAPSE_LEVELS, layer_of, module_groups
+
 if TYPE_CHECKING:
     import graphviz
 
 __all__ = ["draw_dot", "check_graph_size", "dot_ids", "format_number", "grad_colour",
-           "largest_grad", "DEFAULT_MAX_NODES"]
+           "largest_grad", "drawn_order", "DEFAULT_MAX_NODES"]
 
 DEFAULT_MAX_NODES = 1000
 # Past this many nodes the error says "more than ..." instead of counting on.
@@ -45,12 +48,14 @@ _NAN_FILL = "#bbbbbb"
 _HIGHLIGHT = "#ff8c00"
 _PARAM_BORDER = "#1b7837"
 _CONSTANT_GREY = "#777777"
+_CLUSTER_GREY = "#8a8a8a"
 
 
 def draw_dot(root: Value, rankdir: str = "LR", show_grad: bool = True,
              max_nodes: int = DEFAULT_MAX_NODES, params: Iterable[Value] | None = None,
              highlight: Value | None = None, grad_scale: float | None = None,
-             legend: bool = False) -> graphviz.Digraph:
+             legend: bool = False, clusters: bool = True,
+             collapse: str | None = None) -> graphviz.Digraph:
     """The graph ``root`` was computed from, as a ``graphviz.Digraph`` (shows inline in Jupyter).
 
     The module docstring says how to read it. ``rankdir`` is Graphviz's layout direction
@@ -60,43 +65,221 @@ def draw_dot(root: Value, rankdir: str = "LR", show_grad: bool = True,
     colour (default: the largest in the graph; fix it to compare several diagrams).
     ``legend=True`` adds a key to the diagram.
 
-    Raises ValueError when the graph has more than ``max_nodes`` Values: Graphviz takes
-    minutes over tens of thousands of nodes and the result is unreadable. Node names come
-    from graph positions, so the same graph always gives the same DOT text. Needs the
-    ``graphviz`` Python package (ImportError saying how to install it); displaying or
-    rendering the result needs Graphviz's ``dot`` (:class:`DotNotFoundError` if missing).
+    Nodes a ``Neuron``/``Layer``/``MLP`` computed are drawn inside a box per neuron, inside
+    a box per layer, each with its name (``clusters=False`` leaves the boxes out; a graph
+    built by hand has none). ``collapse='neuron'`` draws each neuron as one box (its name,
+    activation, output data and grad), ``collapse='layer'`` each layer: a 2-16-16-1 MLP then
+    reads at a glance.
+
+    Raises ValueError when the diagram would have more than ``max_nodes`` boxes (Values,
+    or with ``collapse`` the boxes left): Graphviz takes minutes over tens of thousands of
+    nodes and the result is unreadable. Node names come from graph positions, so the same
+    graph always gives the same DOT text. Needs the ``graphviz`` Python package
+    (ImportError saying how to install it); displaying or rendering the result needs
+    Graphviz's ``dot`` (:class:`DotNotFoundError` if missing).
     """
     from .diagram import Diagram  # imports graphviz, which the rest of viz does not need
 
+    _check_arguments(root, rankdir, collapse)
+    order = drawn_order(root, max_nodes, collapse)
+    ids = dot_ids(order)
+    if highlight is not None and highlight not in ids:
+        raise ValueError(f"highlight={highlight!r} is not a node of this graph")
+    groups = module_groups(order) if clusters or collapse else {}
+    look = _Look(node_names(root), _parameter_set(params), show_grad,
+                 largest_grad(order) if grad_scale is None else grad_scale,
+                 vertical=rankdir in ("LR", "RL"))  # record fields stack across the ranks
+    dot = Diagram("micrograd_nn", graph_attr={"rankdir": rankdir},
+                  node_attr={"fontname": "Helvetica", "fontsize": "11"})
+    if collapse is None:
+        _draw_grouped(dot, order, ids, groups, look, highlight)
+    else:
+        _draw_collapsed(dot, order, ids, _units(groups, collapse), look, highlight)
+    if legend:
+        _draw_legend(dot, look.scale if show_grad else None)
+    return dot
+
+
+class _Look:
+    """What every box needs to be drawn: names, which leaves are parameters, whether to
+    show grads, the colour scale, and whether record fields stack vertically."""
+
+    def __init__(self, names: dict[Value, str], params: set[Value], show_grad: bool,
+                 scale: float, vertical: bool) -> None:
+        self.names, self.params, self.show_grad = names, params, show_grad
+        self.scale, self.vertical = scale, vertical
+
+    def box(self, dot: graphviz.Digraph, node: Value, node_id: str, current: bool) -> None:
+        """Draw ``node``'s box into ``dot`` (a graph or a cluster)."""
+        kind = _kind(node, self.params)
+        attrs = _value_attrs(kind, node.grad, self.scale if self.show_grad else None)
+        if current:
+            attrs.update(color=_HIGHLIGHT, penwidth="4", **{"class": "highlight"})
+        label = _record(node, self.names[node], kind, self.show_grad, self.vertical)
+        dot.node(node_id, label, id=node_id, **attrs)
+
+
+def _check_arguments(root: Value, rankdir: str, collapse: str | None) -> None:
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot needs a Value, got {type(root).__name__} {root!r}")
     if rankdir not in _RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(_RANKDIRS)}, got {rankdir!r}")
-    check_graph_size(root, max_nodes)
-    order = topological_order(root, leaves=True)
-    ids = dot_ids(order)
-    if highlight is not None and highlight not in ids:
-        raise ValueError(f"highlight={highlight!r} is not a node of this graph")
-    names = node_names(root)
-    param_set = _parameter_set(params)
-    if grad_scale is None:
-        grad_scale = largest_grad(order)
+    if collapse is not None and collapse not in COLLAPSE_LEVELS:
+        raise ValueError(f"collapse must be None or one of {', '.join(map(repr, COLLAPSE_LEVELS))}"
+                         f", got {collapse!r}")
 
-    dot = Diagram("micrograd_nn", graph_attr={"rankdir": rankdir},
-                  node_attr={"fontname": "Helvetica", "fontsize": "11"})
-    vertical = rankdir in ("LR", "RL")  # record fields stack across the rank direction
+
+def drawn_order(root: Value, max_nodes: int, collapse: str | None = None) -> list[Value]:
+    """``topological_order(root, leaves=True)`` once the diagram is known to fit in
+    ``max_nodes`` boxes (ValueError otherwise, see :func:`check_graph_size`)."""
+    if collapse is None:
+        check_graph_size(root, max_nodes)
+        return topological_order(root, leaves=True)
+    # Collapsing shrinks the diagram, so count its boxes, walking at most _COUNT_CAP nodes.
+    check_graph_size(root, max(max_nodes, _COUNT_CAP))
+    order = topological_order(root, leaves=True)
+    units = _units(module_groups(order), collapse)
+    boxes = sum(1 for n in order if n not in units) + len(set(units.values()))
+    if boxes > max_nodes:
+        raise ValueError(
+            f"collapse={collapse!r} still leaves {boxes:,} boxes and max_nodes={max_nodes:,}: "
+            f"draw a subgraph (call it on an intermediate Value, or on fewer samples), "
+            f"collapse='layer', or raise the limit with max_nodes={boxes}.")
+    return order
+
+
+def _units(groups: dict[Value, str], collapse: str) -> dict[Value, str]:
+    """Each grouped node's box when collapsing to ``collapse`` (a neuron or a layer path)."""
+    if collapse == "neuron":
+        return groups
+    return {node: layer_of(path) for node, path in groups.items()}
+
+
+def _cluster_id(path: str) -> str:
+    return "cluster_" + re.sub(r"\W+", "_", path)
+
+
+def _draw_grouped(dot: graphviz.Digraph, order: list[Value], ids: dict[Value, str],
+                  groups: dict[Value, str], look: _Look, highlight: Value | None) -> None:
+    """Every node, each neuron's inside a cluster inside its layer's cluster. Edges stay in
+    the top graph: a node belongs to the cluster that declares it, wherever its edges are."""
+    clusters: dict[str, graphviz.Digraph] = {}
     for node in order:
-        kind = _kind(node, param_set)
-        attrs = _value_attrs(kind, node.grad, grad_scale if show_grad else None)
-        if node is highlight:
-            attrs.update(color=_HIGHLIGHT, penwidth="4", **{"class": "highlight"})
-        label = _record(node, names[node], kind, show_grad, vertical)
-        dot.node(ids[node], label, id=ids[node], **attrs)
+        path = groups.get(node)
+        home = dot if path is None else _cluster(clusters, path, type(dot))
+        look.box(home, node, ids[node], node is highlight)
         if node.inputs:
-            _draw_op(dot, node, ids, node is highlight)
-    if legend:
-        _draw_legend(dot, grad_scale if show_grad else None)
-    return dot
+            _draw_op(dot, node, ids, node is highlight, home)
+    _attach_clusters(dot, clusters, type(dot))
+
+
+def _cluster(clusters: dict[str, graphviz.Digraph], path: str,
+             make: type[graphviz.Digraph]) -> graphviz.Digraph:
+    if path not in clusters:
+        cluster = make(_cluster_id(path))
+        cluster.attr(label=path.rsplit("/", 1)[-1], style="rounded", color=_CLUSTER_GREY,
+                     fontcolor=_CLUSTER_GREY, fontname="Helvetica", fontsize="10",
+                     labeljust="l")
+        clusters[path] = cluster
+    return clusters[path]
+
+
+def _attach_clusters(dot: graphviz.Digraph, clusters: dict[str, graphviz.Digraph],
+                     make: type[graphviz.Digraph]) -> None:
+    """Put each neuron's cluster inside its layer's, and the layers into ``dot``."""
+    layers: dict[str, graphviz.Digraph] = {}
+    for path, cluster in clusters.items():
+        layer = layer_of(path)
+        if layer == path:  # a neuron made on its own: no layer around it
+            dot.subgraph(cluster)
+            continue
+        _cluster(layers, layer, make).subgraph(cluster)
+    for layer_cluster in layers.values():
+        layer_cluster.attr(penwidth="1.5")
+        dot.subgraph(layer_cluster)
+
+
+def _draw_collapsed(dot: graphviz.Digraph, order: list[Value], ids: dict[Value, str],
+                    units: dict[Value, str], look: _Look, highlight: Value | None) -> None:
+    """Each neuron (or layer) as one box; the nodes outside any as usual. An edge into a
+    box stands for every edge from that source into the unit's nodes."""
+    paths = sorted(set(units.values()), key=_path_key)
+    boxes = {path: f"u{k}" for k, path in enumerate(paths)}
+    outputs = _unit_outputs(order, units)
+    clusters: dict[str, graphviz.Digraph] = {}
+    for path, box in boxes.items():
+        layer = layer_of(path)  # collapsed neurons still sit in their layer's cluster
+        home = dot if layer == path else _cluster(clusters, layer, type(dot))
+        current = highlight is not None and units.get(highlight) == path
+        _draw_unit(home, path, box, outputs[path], order, units, look, current)
+    for cluster in clusters.values():
+        dot.subgraph(cluster)
+    seen: set[tuple[str, str]] = set()
+    for node in order:
+        unit = units.get(node)
+        sources = [boxes[units[i]] if i in units else ids[i] for i in node.inputs]
+        if unit is None:
+            look.box(dot, node, ids[node], node is highlight)
+            if node.inputs:
+                _draw_op(dot, node, ids, node is highlight, edges=False)
+                for source in sources:
+                    dot.edge(source, ids[node] + "_op")
+                dot.edge(ids[node] + "_op", ids[node])
+            continue
+        for inp, source in zip(node.inputs, sources):
+            edge = (source, boxes[unit])
+            if units.get(inp) != unit and edge not in seen:  # one edge per source and box
+                seen.add(edge)
+                dot.edge(*edge)
+
+
+def _path_key(path: str) -> list[tuple[str, int]]:
+    """Sort key putting 'layer 1/neuron 2' before 'layer 1/neuron 10'."""
+    return [(word, int(num) if num.isdigit() else 0)
+            for word, _, num in (part.rpartition(" ") for part in path.split("/"))]
+
+
+def _unit_outputs(order: list[Value], units: dict[Value, str]) -> dict[str, list[Value]]:
+    """The nodes of each unit used outside it (or the root): what its box reports."""
+    outputs: dict[str, dict[Value, None]] = {path: {} for path in units.values()}
+    for node in order:
+        for inp in node.inputs:
+            if inp in units and units[inp] != units.get(node):
+                outputs[units[inp]][inp] = None
+    root = order[-1]
+    if root in units:
+        outputs[units[root]][root] = None
+    return {path: list(nodes) for path, nodes in outputs.items()}
+
+
+def _draw_unit(dot: graphviz.Digraph, path: str, box: str, outputs: list[Value],
+               order: list[Value], units: dict[Value, str], look: _Look, current: bool) -> None:
+    """One collapsed neuron or layer: its name, what it holds, and its output's data and
+    grad when it has one output (coloured by that grad)."""
+    members = [n for n in order if units.get(n) == path]
+    params = [n for n in members if isinstance(n, Parameter)]
+    acts = sorted({p.owner.activation for p in params if p.owner is not None})
+    neurons = len({p.owner.path for p in params if p.owner is not None})
+    what = f"{', '.join(acts)}, {len(params)} params"
+    if neurons > 1:
+        what = f"{neurons} neurons, {what}"
+    fields = [_escape(path.rsplit("/", 1)[-1]), _escape(what)]
+    attrs = {"shape": "record", "style": "rounded,filled", "fillcolor": "white",
+             "color": _CLUSTER_GREY, "penwidth": "2"}
+    if len(outputs) == 1:
+        out = outputs[0]
+        if out.label:
+            fields[0] += f" → {_escape(out.label)}"
+        fields.append(f"data {format_number(out.data)}")
+        if look.show_grad:
+            fields.append(f"grad {format_number(out.grad)}")
+            attrs["fillcolor"] = grad_colour(out.grad, look.scale)
+    else:
+        fields.append(f"{len(outputs)} outputs")
+    if current:
+        attrs.update(color=_HIGHLIGHT, penwidth="4", **{"class": "highlight"})
+    body = " | ".join(fields)
+    dot.node(box, "{ " + body + " }" if look.vertical else body, id=box, **attrs)
 
 
 def dot_ids(order: list[Value]) -> dict[Value, str]:
@@ -209,13 +392,18 @@ def grad_colour(grad: float, scale: float) -> str:
     return "#" + "".join(f"{c:02x}" for c in rgb)
 
 
-def _draw_op(dot: graphviz.Digraph, node: Value, ids: dict[Value, str], current: bool) -> None:
+def _draw_op(dot: graphviz.Digraph, node: Value, ids: dict[Value, str], current: bool,
+             home: graphviz.Digraph | None = None, edges: bool = True) -> None:
+    """The op's ellipse (into ``home``, the node's cluster, default ``dot``) and, unless
+    ``edges=False``, the edges from the inputs through it to the node (into ``dot``)."""
     op = ids[node] + "_op"
     label = "Σ" if node.op == "sum" else node.op
     attrs = {"shape": "ellipse", "margin": "0.02,0.02", "height": "0.3"}
     if current:
         attrs.update(style="filled", fillcolor="#ffd699", color=_HIGHLIGHT, penwidth="3")
-    dot.node(op, label, id=op, **attrs)
+    (dot if home is None else home).node(op, label, id=op, **attrs)
+    if not edges:
+        return
     # The current step sends grad back along these edges: draw them like the node.
     edge = {"color": _HIGHLIGHT, "penwidth": "2.5"} if current else {}
     for inp in node.inputs:
