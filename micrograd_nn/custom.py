@@ -14,7 +14,6 @@ from typing import Any
 
 from .checks import is_number
 from .engine import OPS, Constant, Value
-from .graph import NARY
 from .ops import Op
 
 __all__ = ["custom_op", "CustomOp"]
@@ -146,15 +145,6 @@ def _op_class(name: str, forward: Callable[..., float], derivative: Callable[...
 
 
 def _make_node(cls: type[CustomOp], inputs: Sequence[Value]) -> Value:
-    """A node of ``cls`` over ``inputs``: one or two through ``Op.apply`` (domain errors
-    name the node), more in an n-ary node as ``Value.sum`` makes."""
-    if len(inputs) <= 2:
-        return cls.apply(*inputs)
-    from .engine import _make, _where  # the engine's node maker; see the module's note
-
-    try:
-        data = cls.forward(*[v.data for v in inputs])
-    except (ValueError, ArithmeticError) as e:
-        raise type(e)(f"{e}{_where(inputs)}") from None
-    return _make(cls, data, tuple(inputs), NARY)
-
+    """A node of ``cls`` over ``inputs`` (``Op.apply``: domain errors name the node; three or
+    more inputs make an n-ary node, as ``Value.sum`` does)."""
+    return cls.apply(*inputs)

@@ -130,6 +130,18 @@ class Value:
             parts.insert(0, f"label={self.label!r}")
         return f"Value({', '.join(parts)})"
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """Jupyter's display: the graph as SVG beside the text (``micrograd_nn.viz.notebook``),
+        or the text alone when viz cannot be imported. Never raises."""
+        import importlib
+
+        try:
+            notebook = importlib.import_module("micrograd_nn.viz.notebook")
+        except ImportError:
+            return {"text/plain": repr(self)}
+        bundle: dict[str, str] = notebook.mimebundle(self, include, exclude)
+        return bundle
+
     def __float__(self) -> float:
         return self.data
 
@@ -282,10 +294,11 @@ class Value:
         """One :class:`Sum` node over many terms (exactly rounded, ``math.fsum``).
 
         Numbers among the terms become constants; an empty sum is a constant 0.0."""
-        terms = tuple(values)
+        given = tuple(values)
         # one type test per kind of term, not per term (a neuron sums many products)
-        if not all(issubclass(t, Value) for t in set(map(type, terms))):
-            terms = tuple(v if isinstance(v, Value) else _constant(v, "sum") for v in terms)
+        terms: tuple[Value, ...] = given if all(  # type: ignore[assignment]
+            issubclass(t, Value) for t in set(map(type, given))) else tuple(
+            v if isinstance(v, Value) else _constant(v, "sum") for v in given)
         if not terms:
             return _leaf(Constant, 0.0)
         return _make(Sum, exact_sum([v.data for v in terms]), terms, NARY)

@@ -17,6 +17,7 @@ import math
 from typing import Any, Callable, ClassVar
 
 from .engine import Value, _data, _make, _where
+from .graph import NARY
 
 __all__ = [
     "Op", "OPS", "stable_sigmoid", "exact_sum",
@@ -97,13 +98,23 @@ class Op(Value):
             OPS[cls.__name__] = cls
 
     @classmethod
-    def apply(cls, x: Value, y: Value | None = None) -> Value:
-        """A node of this op over the Value ``x`` (and ``y``), its value from ``forward``."""
+    def apply(cls, x: Value, y: Value | None = None, *more: Value) -> Value:
+        """A node of this op over the Values ``x`` (, ``y``, ...), its value from
+        ``forward``; three or more inputs make an n-ary node (as ``Value.sum`` does)."""
+        inputs = (x,) if y is None else (x, y, *more)
         try:
-            data = cls.forward(x.data) if y is None else cls.forward(x.data, y.data)
+            data = cls.forward(*[v.data for v in inputs]) if more else (
+                cls.forward(x.data) if y is None else cls.forward(x.data, y.data))
         except (ValueError, ArithmeticError) as e:
-            raise type(e)(f"{e}{_where([x] if y is None else [x, y])}") from None
+            raise type(e)(f"{e}{_where(inputs)}") from None
+        if more:
+            return _make(cls, data, inputs, NARY)
         return _make(cls, data, x, y)
+
+    def forward_at(self, *xs: float) -> float:
+        """This node's op at other input numbers (a power keeps its exponent): what a
+        finite difference of the op evaluates."""
+        return type(self).forward(*xs)
 
     def local_grads(self) -> tuple[float, ...]:
         """∂self/∂input for each of ``inputs`` as numbers (see :meth:`Value.local_grads`)."""
@@ -247,7 +258,7 @@ class PowConst(Op):
         return f"**{self.exponent:g}"
 
     @classmethod
-    def apply(cls, x: Value, n: Any = None) -> Value:
+    def apply(cls, x: Value, n: Any = None, *more: Value) -> Value:
         """A node of ``x ** n`` for a Value x and a number n."""
         try:
             data = cls.forward(x.data, n)
@@ -257,6 +268,10 @@ class PowConst(Op):
         if node._x is not None:
             node.exponent = n  # type: ignore[attr-defined]
         return node
+
+    def forward_at(self, *xs: float) -> float:
+        """``x ** n`` at another x, with this node's exponent n."""
+        return type(self).forward(xs[0], self.exponent)
 
     @staticmethod
     def forward(x: float, n: float) -> float:
