@@ -450,6 +450,23 @@ def test_the_documented_answers_on_gated_graphs():
     x = Value(SUB)
     (x / x).backward()
     assert same(x.grad, 0.0)
+    x = Value(0.0)  # sqrt'(0) = inf behind a zero grad: nothing passes, not 0 * inf = nan
+    (x.sqrt() * 0.0).backward()
+    assert same(x.grad, 0.0)
+    x = Value(0.0)
+    x.sqrt().backward()
+    assert x.grad == math.inf
+
+
+def test_the_new_ops_refuse_inputs_outside_their_domain():
+    with pytest.raises(ValueError, match="sqrt is undefined for -1e-300"):
+        Value(-1e-300).sqrt()
+    for bad in (-1.0, -2.5):
+        with pytest.raises(ValueError, match=f"log1p is undefined for {bad!r}"):
+            Value(bad).log1p()
+    with pytest.raises(OverflowError, match="expm1 overflows"):
+        Value(710.0).expm1()
+    assert Value(-0.0).sqrt().data == 0.0 and Value(-0.999).log1p().data < -6.9
 
 
 def random_graph(rng: random.Random):
