@@ -256,15 +256,18 @@ class Layer(Module):
 
     ``weights`` (``nout`` rows of ``nin``) and ``biases`` give the starting values;
     otherwise weights are drawn by ``init`` from ``rng`` and the biases are 0.
+    ``activation`` defaults to ``'tanh'``; upstream micrograd's ``nonlin`` keyword works
+    as for :class:`Neuron`.
     """
 
-    def __init__(self, nin: int, nout: int, activation: str = "tanh", init: str = "uniform",
-                 rng: random.Random | None = None,
+    def __init__(self, nin: int, nout: int, activation: str | None = None,
+                 init: str = "uniform", rng: random.Random | None = None,
                  weights: Sequence[Sequence[float]] | None = None,
-                 biases: Sequence[float] | None = None, label: str = "") -> None:
+                 biases: Sequence[float] | None = None, label: str = "", *,
+                 nonlin: bool | None = None) -> None:
         self.nin = check_int(nin, "nin")
         self.nout = check_int(nout, "nout")
-        _check_activation(activation)
+        activation = _check_activation(_neuron_activation(activation, nonlin))
         for given, what in ((weights, "weight rows"), (biases, "biases")):
             if given is not None and len(given) != self.nout:
                 raise ValueError(f"Layer of {self.nout} neurons needs {self.nout} {what}, "

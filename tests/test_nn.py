@@ -216,3 +216,11 @@ def test_typed_calls_scalar_and_outputs_say_what_they_return():
     assert [v.data for v in one.outputs(x)] == [one(x).data]
     with pytest.raises(ValueError, match="one output"):
         many.scalar(x)
+
+
+def test_layer_takes_upstreams_nonlin_keyword():
+    assert {n.activation for n in Layer(2, 3, nonlin=False).neurons} == {"linear"}
+    assert {n.activation for n in Layer(2, 3, nonlin=True).neurons} == {"relu"}
+    assert {n.activation for n in Layer(2, 3).neurons} == {"tanh"}
+    with pytest.raises(ValueError, match="not both"):
+        Layer(2, 3, activation="tanh", nonlin=True)
