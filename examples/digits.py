@@ -5,8 +5,9 @@ Pixels are scaled from 0..16 to [0, 1] and the 1,797 images split 80/20 with
 
 * the seed's own: 64 inputs, a hidden layer of 4 sigmoid units, one sigmoid output,
   telling even digits from odd ones (binary cross-entropy);
-* a 10-class MLP 64-16-10 (tanh hidden, softmax cross-entropy), Adam with mini-batches
-  of 32 for 4 epochs: the smallest setting that reliably clears 95% test accuracy here.
+* a 10-class MLP 64-16-10 (tanh hidden, softmax cross-entropy), Adam (lr 0.03) with
+  mini-batches of 32 for 2 epochs: the smallest setting that cleared 95% test accuracy for
+  each of the seeds 0, 1 and 2 we tried (0.956, 0.953, 0.964).
 
 Every multiply of every sample is a node in a graph, so this is the slow example; the
 test set is scored under ``no_grad`` (no graph kept).
@@ -24,7 +25,8 @@ from micrograd_nn import MLP, Adam, evaluate, fit
 
 SEED = 0
 HIDDEN = 16
-EPOCHS = 4
+EPOCHS = 2
+LR = 0.03
 
 
 def binary(X_train: list, X_test: list, y_train: list, y_test: list, out: TextIO) -> float:
@@ -50,11 +52,11 @@ def run(out: TextIO) -> dict[str, Any]:
 
     model = MLP(64, [HIDDEN, 10], activation="tanh", output_activation="linear",
                 init="xavier", seed=SEED)
-    print(f"2. Ten classes: MLP 64-{HIDDEN}-10, softmax cross-entropy, Adam lr 0.02, "
+    print(f"2. Ten classes: MLP 64-{HIDDEN}-10, softmax cross-entropy, Adam lr {LR}, "
           "batches of 32", file=out)
     model.summary(file=out)
     history = fit(model, X_train, y_train, loss="softmax_cross_entropy",
-                  optimizer=Adam(model.parameters(), lr=0.02), epochs=EPOCHS, batch_size=32,
+                  optimizer=Adam(model.parameters(), lr=LR), epochs=EPOCHS, batch_size=32,
                   seed=SEED, file=out)
     seconds = sum(history.seconds)
     test = evaluate(model, X_test, y_test, loss="softmax_cross_entropy")
