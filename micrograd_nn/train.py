@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import numbers
 import random
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -24,21 +23,28 @@ from .losses import LOSSES, bce_with_logits, hinge, l2_penalty
 from .modes import gc_paused, no_grad
 from .nn import Module
 from .optim import OPTIMIZERS, Adam, Optimizer
+from .progress import Callback, progress_display
 
-__all__ = ["History", "fit", "evaluate", "predict", "accuracy", "two_moons"]
+__all__ = ["History", "Callback", "fit", "evaluate", "predict", "accuracy", "two_moons"]
 
 LossFn = Callable[[Any, Any], Value]
 _ZERO_THRESHOLD_LOSSES = (bce_with_logits, hinge)  # their outputs are scores: decide at 0
 
 
-@dataclass
+@dataclass(repr=False)
 class History:
-    """What :func:`fit` measured, one entry per epoch: the mean training loss, each
-    metric, and the seconds the epoch took. ``history`` is the same as one dict (Keras)."""
+    """What :func:`fit` measured, one entry per epoch: ``loss`` (the mean training loss),
+    ``accuracy`` (and every metric in ``metrics``) and ``seconds`` (the epoch's time).
+    ``history`` is the same as one dict (Keras)."""
 
     loss: list[float] = field(default_factory=list)
     metrics: dict[str, list[float]] = field(default_factory=dict)
     seconds: list[float] = field(default_factory=list)
+
+    @property
+    def accuracy(self) -> list[float]:
+        """Accuracy per epoch (``[]`` when ``fit`` was given ``metrics=()``)."""
+        return self.metrics.get("accuracy", [])
 
     @property
     def history(self) -> dict[str, list[float]]:
@@ -49,6 +55,14 @@ class History:
     def epochs(self) -> int:
         """How many epochs were run."""
         return len(self.loss)
+
+    def __repr__(self) -> str:
+        """First and last figures, not every epoch's (a notebook shows this)."""
+        parts = [f"epochs={self.epochs}"]
+        parts += [f"{name} {vals[0]:.4g} -> {vals[-1]:.4g}"
+                  for name, vals in self.history.items() if vals]
+        parts.append(f"{sum(self.seconds):.2f}s")
+        return f"History({', '.join(parts)})"
 
 
 def _resolve_loss(loss: str | LossFn) -> LossFn:
@@ -122,18 +136,33 @@ def _batches(n: int, batch_size: int | None, order: list[int]) -> list[list[int]
     return [order[i:i + size] for i in range(0, n, size)]
 
 
-def _progress(epoch: int, epochs: int, history: History, file: TextIO) -> None:
-    parts = [f"Epoch {epoch}/{epochs}", f"loss: {history.loss[-1]:.4f}"]
-    parts += [f"{name}: {vals[-1]:.4f}" for name, vals in history.metrics.items()]
-    parts.append(f"{history.seconds[-1]:.2f}s")
-    print(" - ".join(parts), file=file, flush=True)
+def _check_verbose(verbose: bool | int, log_every: int) -> tuple[int, int]:
+    """``(level, every)``; ``verbose=k`` for k > 2 (earlier versions' every k-th epoch) is
+    ``verbose=2, log_every=k``."""
+    level = check_int(int(verbose), "verbose", minimum=0)
+    every = check_int(log_every, "log_every", minimum=1)
+    return (2, level) if level > 2 else (level, every)
+
+
+class _Callbacks:
+    """Calls a hook on every callback that has it (a callback may define only some)."""
+
+    def __init__(self, callbacks: Sequence[Any]) -> None:
+        self.callbacks = list(callbacks)
+
+    def __call__(self, hook: str, *args: Any) -> None:
+        for callback in self.callbacks:
+            method = getattr(callback, hook, None)
+            if method is not None:
+                method(*args)
 
 
 def fit(model: Module, X: Sequence[Any], y: Sequence[Any], loss: str | LossFn = "mse",
         optimizer: Optimizer | str | None = None, epochs: int = 1,
         batch_size: int | None = None, shuffle: bool = True, seed: int | None = None,
-        metrics: Sequence[str] = ("accuracy",), verbose: bool | int = True, l2: float = 0.0,
-        file: TextIO | None = None) -> History:
+        metrics: Sequence[str] = ("accuracy",), verbose: bool | int = 1, l2: float = 0.0,
+        file: TextIO | None = None, callbacks: Sequence[Any] = (),
+        log_every: int = 1) -> History:
     """Train ``model`` on samples ``X`` with targets ``y``; returns a :class:`History`.
 
     ``loss``: a name from :data:`~micrograd_nn.losses.LOSSES` or ``f(outputs, targets)``
@@ -141,9 +170,15 @@ def fit(model: Module, X: Sequence[Any], y: Sequence[Any], loss: str | LossFn = 
     ``model.parameters()``, a name (its defaults), or None for Adam. ``batch_size``: None
     (full batch), 1 (stochastic) or k (mini-batch). ``shuffle`` reorders the samples each
     epoch with ``random.Random(seed)`` (the global state is not touched). ``l2`` adds
-    ``l2 * Σ p^2`` over all parameters to each batch's loss. ``verbose``: True prints one
-    line per epoch (epoch, loss, metrics, seconds) to ``file`` (stdout), an int k every
-    k-th epoch and the last, False nothing.
+    ``l2 * Σ p^2`` over all parameters to each batch's loss.
+
+    ``verbose`` (as in Keras): 0 (or False) prints nothing; 1 (or True) shows one progress
+    bar for the whole run, redrawn in place (tqdm's when tqdm is installed and ``file`` is
+    None, a built-in one otherwise); 2 prints one line per epoch (epoch, loss, metrics,
+    seconds), or every ``log_every``-th epoch and the last. ``verbose=k`` for k > 2 means
+    ``verbose=2, log_every=k``. Output goes to ``file`` (default stdout).
+    ``callbacks``: objects with any of ``on_train_begin``, ``on_batch_end``,
+    ``on_epoch_end``, ``on_train_end`` (see :mod:`micrograd_nn.progress`).
 
     The epoch's loss and accuracy are measured on the forward passes of that epoch, before
     each batch's step (as Keras does); for full batch it is the loss at the start of the
@@ -156,40 +191,69 @@ def fit(model: Module, X: Sequence[Any], y: Sequence[Any], loss: str | LossFn = 
     n = _check_data(X, y)
     size = None if batch_size is None else check_int(batch_size, "batch_size")
     check_int(epochs, "epochs", minimum=0)
-    threshold = _threshold(loss_fn, y)
+    level, every = _check_verbose(verbose, log_every)
+    display = progress_display(level, every, file)
+    hooks = _Callbacks([*callbacks, *([display] if display else [])])
     params = model.parameters() if l2 else []
+    cut = _threshold(loss_fn, y)
+
+    def step(batch: list[int]) -> tuple[float, int]:
+        """One optimizer step on ``batch``: its mean loss and how many it got right."""
+        # The step's graph has no reference cycles: pausing the collector only skips its
+        # re-scans of the growing graph (restored after the step, errors included).
+        with gc_paused():
+            opt.zero_grad()
+            outputs = [model(X[i]) for i in batch]
+            targets = [y[i] for i in batch]
+            batch_loss = loss_fn(outputs, targets)
+            if l2:
+                batch_loss = batch_loss + l2_penalty(params, l2)
+            batch_loss.backward()
+            opt.step()
+        right = sum(_correct(o, t, cut) for o, t in zip(outputs, targets)) if names else 0
+        return batch_loss.data, right
+
     rng = random.Random(seed)
-    every = int(verbose)
-    out = file if file is not None else sys.stdout
     history = History(metrics={name: [] for name in names})
     order = list(range(n))
-    for epoch in range(1, epochs + 1):
-        start = time.perf_counter()
-        if shuffle:
-            rng.shuffle(order)
-        total, right = 0.0, 0
-        for batch in _batches(n, size, order):
-            # The step's graph has no reference cycles: pausing the collector only skips
-            # its re-scans of the growing graph (restored after the step, errors included).
-            with gc_paused():
-                opt.zero_grad()
-                outputs = [model(X[i]) for i in batch]
-                targets = [y[i] for i in batch]
-                batch_loss = loss_fn(outputs, targets)
-                if l2:
-                    batch_loss = batch_loss + l2_penalty(params, l2)
-                batch_loss.backward()
-                opt.step()
-            total += batch_loss.data * len(batch)
-            if names:
-                right += sum(_correct(o, t, threshold) for o, t in zip(outputs, targets))
-        history.loss.append(total / n)
-        for name in names:
-            history.metrics[name].append(right / n)
-        history.seconds.append(time.perf_counter() - start)
-        if every and (epoch % every == 0 or epoch == epochs):
-            _progress(epoch, epochs, history, out)
+    steps_per_epoch = len(_batches(n, size, order))
+    hooks("on_train_begin", {"epochs": epochs, "steps": epochs * steps_per_epoch,
+                             "samples": n})
+    try:
+        for epoch in range(epochs):
+            start = time.perf_counter()
+            if shuffle:
+                rng.shuffle(order)
+            total, right = 0.0, 0
+            for k, batch in enumerate(_batches(n, size, order)):
+                batch_loss, hits = step(batch)
+                total, right = total + batch_loss * len(batch), right + hits
+                hooks("on_batch_end", epoch * steps_per_epoch + k,
+                      {"epoch": epoch, "loss": batch_loss, "size": len(batch)})
+            logs = _record(history, names, total / n, right / n, time.perf_counter() - start)
+            hooks("on_epoch_end", epoch, logs)
+        hooks("on_train_end", _last_logs(history))
+    finally:
+        if display is not None:
+            display.close()
     return history
+
+
+def _record(history: History, names: list[str], loss: float, right: float,
+            seconds: float) -> dict[str, float]:
+    """Append one epoch to ``history``; its figures as callbacks' logs."""
+    history.loss.append(loss)
+    for name in names:
+        history.metrics[name].append(right)
+    history.seconds.append(seconds)
+    return _last_logs(history)
+
+
+def _last_logs(history: History) -> dict[str, float]:
+    if not history.epochs:
+        return {}
+    return {**{name: vals[-1] for name, vals in history.history.items()},
+            "seconds": history.seconds[-1]}
 
 
 @no_grad()

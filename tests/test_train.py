@@ -1,13 +1,15 @@
-"""fit / evaluate / predict: the three kinds of gradient descent, history, progress, errors."""
+"""fit / evaluate / predict: the three kinds of gradient descent, history, progress bar and
+lines, callbacks, errors."""
 
 import io
 import random
+import sys
 
 import numpy as np
 import pytest
 
 from micrograd_nn import MLP, SGD, Adam, Neuron, Value, evaluate, fit, predict
-from micrograd_nn.train import accuracy, two_moons
+from micrograd_nn.train import Callback, accuracy, two_moons
 
 X_TABLE = [[0, 1, 0], [1, 0, 0], [1, 1, 1], [0, 1, 1]]
 Y_TABLE = [0, 1, 1, 0]
@@ -98,11 +100,11 @@ def test_shuffle_changes_the_order_the_samples_are_seen_in():
     assert weights[0] != weights[1]
 
 
-def test_verbose_prints_one_progress_line_per_epoch():
+def test_verbose_2_prints_one_progress_line_per_epoch():
     out = io.StringIO()
     model = logistic()
     fit(model, X_TABLE, Y_TABLE, loss="bce", optimizer=SGD(model.parameters(), 1.0), epochs=3,
-        file=out)
+        verbose=2, file=out)
     lines = out.getvalue().splitlines()
     assert len(lines) == 3
     assert lines[0].startswith("Epoch 1/3 - loss: 0.8223 - accuracy: ")
@@ -116,6 +118,153 @@ def test_verbose_k_prints_every_kth_epoch_and_the_last():
         verbose=3, file=out)
     assert [ln.split(" - ")[0] for ln in out.getvalue().splitlines()] == [
         "Epoch 3/7", "Epoch 6/7", "Epoch 7/7"]
+    same = io.StringIO()
+    model = logistic()
+    fit(model, X_TABLE, Y_TABLE, loss="bce", optimizer=SGD(model.parameters(), 1.0), epochs=7,
+        verbose=2, log_every=3, file=same)
+    assert [ln.split(" - ")[:2] for ln in same.getvalue().splitlines()] == [
+        ln.split(" - ")[:2] for ln in out.getvalue().splitlines()]
+
+
+def test_default_verbose_draws_one_bar_redrawn_in_place():
+    out = io.StringIO()
+    model = logistic()
+    fit(model, X_TABLE, Y_TABLE, loss="bce", optimizer=SGD(model.parameters(), 1.0), epochs=3,
+        batch_size=2, file=out)
+    text = out.getvalue()
+    assert text.count("\n") == 1 and text.endswith("\n")  # one line, ended once
+    frames = text[:-1].split("\r")[1:]
+    assert frames[0].startswith("[==========>                   ] 2/6 Epoch 1/3 - loss: ")
+    last = frames[-1].rstrip()
+    assert last.startswith("[==============================] 6/6 Epoch 3/3 - loss: ")
+    assert " - accuracy: " in last and last.endswith("s")
+    # Each frame is padded to cover the one before it.
+    assert all(len(b) >= len(a.rstrip()) for a, b in zip(frames, frames[1:]))
+
+
+def test_the_bar_ends_its_line_when_training_raises():
+    out = io.StringIO()
+
+    def failing(outputs, targets):
+        if failing.calls == 2:
+            raise RuntimeError("loss failed")
+        failing.calls += 1
+        return Value.sum([(o - t) ** 2 for o, t in zip(outputs, targets)])
+
+    failing.calls = 0
+    with pytest.raises(RuntimeError, match="loss failed"):
+        fit(logistic(), X_TABLE, Y_TABLE, loss=failing, epochs=3, file=out)
+    assert out.getvalue().endswith("\n") and "Epoch 2/3" in out.getvalue()
+
+
+def test_verbose_1_uses_tqdm_auto_on_stdout_when_installed(monkeypatch, capsys):
+    from micrograd_nn import progress
+
+    made = []
+
+    class FakeTqdm:
+        def __init__(self, **kw):
+            self.kw, self.updates, self.postfix, self.closed = kw, 0, None, False
+            made.append(self)
+
+        def update(self, n):
+            self.updates += n
+
+        def set_description(self, text, refresh=True):
+            self.description = text
+
+        def set_postfix(self, values):
+            self.postfix = values
+
+        def close(self):
+            self.closed = True
+
+    monkeypatch.setattr(progress, "_tqdm", lambda: FakeTqdm)
+    model = logistic()
+    fit(model, X_TABLE, Y_TABLE, loss="bce", optimizer=SGD(model.parameters(), 1.0), epochs=3,
+        batch_size=1)
+    (bar,) = made
+    assert bar.kw["total"] == 12 and bar.updates == 12 and bar.closed
+    assert bar.description == "Epoch 3/3" and set(bar.postfix) == {"loss", "accuracy"}
+    assert capsys.readouterr().out == ""  # tqdm drew it; nothing else was printed
+
+
+def test_verbose_1_without_tqdm_draws_the_built_in_bar_on_stdout(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)  # import fails: not installed
+    model = logistic()
+    fit(model, X_TABLE, Y_TABLE, loss="bce", optimizer=SGD(model.parameters(), 1.0), epochs=2)
+    out = capsys.readouterr().out
+    assert out.startswith("\r[") and out.rstrip().split("\r")[-1].startswith(
+        "[==============================] 2/2 Epoch 2/2 - loss: ")
+
+
+@pytest.mark.parametrize("kw, words", [({"verbose": -1}, "verbose"),
+                                       ({"log_every": 0}, "log_every")])
+def test_bad_verbose_or_log_every_raises(kw, words):
+    with pytest.raises(ValueError, match=words):
+        fit(logistic(), X_TABLE, Y_TABLE, **kw)
+
+
+class Recorder(Callback):
+    def __init__(self):
+        self.calls = []
+
+    def on_train_begin(self, logs):
+        self.calls.append(("begin", None, dict(logs)))
+
+    def on_batch_end(self, step, logs):
+        self.calls.append(("batch", step, dict(logs)))
+
+    def on_epoch_end(self, epoch, logs):
+        self.calls.append(("epoch", epoch, dict(logs)))
+
+    def on_train_end(self, logs):
+        self.calls.append(("end", None, dict(logs)))
+
+
+def test_callbacks_see_every_step_and_epoch_with_what_history_records():
+    rec = Recorder()
+    model = logistic()
+    h = quiet_fit(model, X_TABLE, Y_TABLE, loss="bce", optimizer=SGD(model.parameters(), 1.0),
+                  epochs=2, batch_size=3, callbacks=[rec])
+    kinds = [(kind, n) for kind, n, _ in rec.calls]
+    assert kinds == [("begin", None), ("batch", 0), ("batch", 1), ("epoch", 0), ("batch", 2),
+                     ("batch", 3), ("epoch", 1), ("end", None)]
+    assert rec.calls[0][2] == {"epochs": 2, "steps": 4, "samples": 4}
+    epochs = [logs for kind, _, logs in rec.calls if kind == "epoch"]
+    assert [e["loss"] for e in epochs] == h.loss
+    assert [e["accuracy"] for e in epochs] == h.accuracy
+    assert [e["seconds"] for e in epochs] == h.seconds
+    assert rec.calls[-1][2] == epochs[-1]
+    batches = [logs for kind, _, logs in rec.calls if kind == "batch"]
+    assert [b["size"] for b in batches] == [3, 1, 3, 1] and [b["epoch"] for b in batches] == [
+        0, 0, 1, 1]
+    # The epoch's loss is the size-weighted mean of its batches' losses.
+    assert h.loss[0] == pytest.approx((3 * batches[0]["loss"] + batches[1]["loss"]) / 4)
+
+
+def test_a_callback_may_define_only_the_hooks_it_needs():
+    class EveryEpoch:
+        def __init__(self):
+            self.losses = []
+
+        def on_epoch_end(self, epoch, logs):
+            self.losses.append(logs["loss"])
+
+    cb = EveryEpoch()
+    h = quiet_fit(logistic(), X_TABLE, Y_TABLE, loss="bce", epochs=3, callbacks=[cb])
+    assert cb.losses == h.loss
+
+
+def test_history_names_what_the_readme_says_it_holds():
+    model = logistic()
+    h = quiet_fit(model, X_TABLE, Y_TABLE, loss="bce", optimizer=SGD(model.parameters(), 1.0),
+                  epochs=4)
+    assert h.accuracy is h.metrics["accuracy"] and len(h.accuracy) == 4
+    assert len(h.loss) == len(h.seconds) == h.epochs == 4
+    assert repr(h).startswith(f"History(epochs=4, loss {h.loss[0]:.4g} -> {h.loss[-1]:.4g}, "
+                              f"accuracy ")
+    assert quiet_fit(logistic(), X_TABLE, Y_TABLE, metrics=()).accuracy == []
 
 
 def test_verbose_false_prints_nothing(capsys):
