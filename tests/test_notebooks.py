@@ -95,13 +95,15 @@ def test_player_shows_the_step_page_in_an_iframe_and_leaves_backward_grads():
     page = html.unescape(frame.split('srcdoc="', 1)[1].split('" style=', 1)[0])
     assert page == shown.page and page.startswith("<!DOCTYPE html>") and "<svg" in page
     assert '"' not in frame.split('srcdoc="', 1)[1].split('" style=', 1)[0]  # escaped
-    assert 400 <= shown.height <= 900 and f"height: {shown.height}px" in frame
+    assert 520 <= shown.height <= 720 and f"height: {shown.height}px" in frame
     expected = neuron()
     expected.backward()
     assert o.grad == expected.grad == 1.0
 
 
-def test_player_height_can_be_set():
+def test_player_height_follows_the_diagram_and_can_be_set():
+    assert viz.player(neuron()).height == 520  # wide and short: the least
+    assert viz.player(chain(6), rankdir="TB").height == 720  # tall: the most
     assert "height: 321px" in viz.player(neuron(), height=321)._repr_html_()
 
 

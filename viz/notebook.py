@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import html
 import re
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from micrograd_nn import Value
 
 from .dot import check_graph_size, draw_dot
+from .page import step_page
 
 __all__ = ["MAX_INLINE_NODES", "mimebundle", "player", "Player"]
 
@@ -64,31 +63,20 @@ class Player:
 
 
 def player(root: Value, height: int | None = None, **options: Any) -> Player:
-    """The page that steps through ``root``'s backward pass, to show in a notebook cell.
+    """The page that steps through ``root``'s forward and backward passes, to show in a
+    notebook cell.
 
-    ``options`` go to the page (see :func:`viz.backward_html`); ``height`` (CSS pixels)
-    defaults to the diagram's height plus room for the controls and the step's text, at
-    most 900. Like the page, leaves the grads as ``root.backward()`` from zero would.
-    Needs Graphviz's ``dot``."""
-    page = _page_html(root, **options)
+    ``options`` go to :func:`viz.step_page`; ``height`` (CSS pixels) defaults to what the
+    diagram needs at a notebook's width, 520 to 720. Like the page, leaves the grads as
+    ``root.backward()`` from zero would. Needs Graphviz's ``dot``."""
+    page = step_page(root, **options)
     return Player(page, height if height is not None else _fit_height(page))
 
 
-def _page_html(root: Value, **options: Any) -> str:
-    from . import page
-
-    step_page = getattr(page, "step_page", None)
-    if step_page is not None:
-        text: str = step_page(root, **options)
-        return text
-    with tempfile.TemporaryDirectory() as tmp:  # until step_page lands: the page's file
-        path = page.backward_html(root, Path(tmp) / "page.html", **options)
-        return path.read_text(encoding="utf-8")
-
-
 def _fit_height(page: str) -> int:
-    """The first SVG's height in pixels (dot writes points), plus 320 for the controls
-    and text, between 400 and 900."""
-    found = re.search(r'<svg[^>]*\sheight="([\d.]+)pt"', page)
-    diagram = float(found.group(1)) * 4 / 3 if found else 400.0
-    return int(min(900, max(400, diagram + 320)))
+    """Room for the page's controls (110 px) and its diagram scaled to a notebook's width
+    beside the step panel (about 630 px), between 520 and 720 px: the page pans and zooms,
+    so a tall graph need not fit whole."""
+    box = re.search(r'<svg[^>]*\sviewBox="[\d.]+ [\d.]+ ([\d.]+) ([\d.]+)"', page)
+    diagram = 630 * float(box.group(2)) / max(float(box.group(1)), 1.0) if box else 400.0
+    return int(min(720, max(520, 110 + diagram)))
