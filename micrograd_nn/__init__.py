@@ -15,7 +15,7 @@ from .nn import MLP, Layer, Module, Neuron, Parameter
 from .optim import SGD, Adam, Momentum, RMSprop
 from .serialize import ModelFileError, load, save
 from .steps import BackwardStep, format_number, node_names
-from .train import History, evaluate, fit, predict
+from .train import Callback, History, evaluate, fit, predict
 
 __all__ = [
     "Value", "Constant", "OPS", "no_grad", "is_grad_enabled", "detect_anomaly",
@@ -23,6 +23,7 @@ __all__ = [
     "zero_grad", "gc_paused", "gradcheck", "GradcheckError", "custom_op", "grad", "hessian",
     "gradgradcheck",
     "Parameter", "Module", "Neuron", "Layer", "MLP", "losses", "SGD", "Momentum", "RMSprop",
-    "Adam", "fit", "evaluate", "predict", "History", "save", "load", "ModelFileError",
+    "Adam", "fit", "evaluate", "predict", "History", "Callback", "save", "load",
+    "ModelFileError",
 ]
 __version__ = "0.1.0"
