@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import re
 import xml.etree.ElementTree as ET
 
 import pytest
 from test_viz import SVG_NS, neuron
 
-from micrograd_nn import Value, topological_order, viz
+from micrograd_nn import Constant, Value, topological_order, viz
 from micrograd_nn.engine import format_number
+
+grad_colour = viz.dot.grad_colour
 
 
 def square_plus_self() -> Value:
@@ -143,26 +146,75 @@ def test_frames_refuse_a_graph_past_max_nodes_before_running_backward(tmp_path):
     assert v.grad == 0.0 and list(tmp_path.iterdir()) == []
 
 
-def test_page_is_self_contained_and_holds_every_step(tmp_path):
-    o, _ = neuron()
-    steps = [str(s) for s in o.backward_steps()]
+def page_data(page: str) -> dict:
+    """The step data a page's script reads."""
+    block = re.search(r'<script type="application/json" id="steps-data">(.*?)</script>', page,
+                      re.S).group(1)
+    return json.loads(block)
+
+
+def test_page_is_one_svg_with_data_for_every_forward_and_backward_step(tmp_path):
+    o, leaves = neuron()
+    steps = list(o.backward_steps())
     page = viz.backward_html(o, tmp_path / "sub" / "backward.html").read_text(encoding="utf-8")
-    assert page.count('class="frame"') == len(steps) + 1 == page.count("<svg")
-    assert f"Step 0 / {len(steps)}" in page
-    for text in steps:  # the chain-rule lines of every step, HTML-escaped
-        for line in text.splitlines()[1:]:
-            assert line.strip().replace('"', "&quot;") in page
+    assert page.count("<svg") == 1
+    data = page_data(page)
+    ops = [n for n in topological_order(o, leaves=True) if n.inputs]
+    assert len(data["forward"]) == len(ops) and len(data["backward"]) == len(steps)
+    assert f"Step 0 / {len(ops) + len(steps)}" in page
+    names = data["names"]
+    assert [names[f[0]] for f in data["forward"]] == [n.label for n in ops]  # inputs first
+    assert data["forward"][-1][1:] == ["o = sigmoid(n)", "= sigmoid(7.0000) = 0.9991"]
+    for step, row in zip(steps, data["backward"]):
+        assert names[row[0]] == step.node.label
+        assert row[1] == step.equation() and row[2] == step.lines()
+    assert leaves["w1"].grad == 2.0 * o.data * (1 - o.data)  # grads left as backward's
+    assert f"w1.grad = {format_number(leaves['w1'].grad)}" in data["done"]
     external = re.findall(r'(?:src|href)\s*=\s*"(?!#)[^"]*"|@import|url\(\s*["\']?http', page)
-    assert external == []
-    assert "<script src" not in page and "<link" not in page
+    assert external == [] and "<script src" not in page and "<link" not in page
 
 
-def test_page_ids_are_unique_and_name_each_steps_node(tmp_path):
-    o, _ = neuron()
-    page = viz.backward_html(o, tmp_path / "b.html").read_text(encoding="utf-8")
+def test_page_changes_replay_to_backwards_grads_with_draw_dot_colours(tmp_path):
+    root = mixed()
+    order = topological_order(root, leaves=True)
+    final = final_grads(root)
+    data = viz.page.step_data(root, order)
+    shown = {}
+    for row in data["backward"]:
+        for k, text, fill in row[4]:
+            shown[k] = (text, fill)
+    scale = viz.dot.largest_grad(order)
+    for k, node in enumerate(order):
+        if node.grad and not isinstance(node, Constant):
+            assert shown[k] == (f"grad {format_number(final[node])}",
+                                grad_colour(final[node], scale)), data["names"][k]
+    widest = data["widest"]
+    assert all(len(format_number(w)) >= len(format_number(final[n])) for n, w in zip(order, widest))
+
+
+def test_page_ids_are_unique_and_data_is_script_safe(tmp_path):
+    x = Value(1.0, "</script><b>")
+    page = viz.step_page((x * 2.0).tanh().named("y"))
     ids = re.findall(r'\bid="([^"]+)"', page)
     assert len(ids) == len(set(ids))
-    nodes = re.findall(r'data-step="(\d+)" data-node="([^"]*)" data-node-id="([^"]*)"', page)
-    assert [n for _, n, _ in nodes] == ["", "o", "n", "w1x1", "w2x2"]
-    for step, _, node_id in nodes[1:]:
-        assert f'id="s{step}-{node_id}" class="node highlight"' in page
+    assert page.count("</script>") == 2  # the data block's and the script's own
+    assert page_data(page)["names"][0] == "</script><b>"
+
+
+def test_page_refuses_collapse_and_too_big_graphs_before_running_backward():
+    v = Value(0.5, "x")
+    for _ in range(30):
+        v = v.tanh()
+    with pytest.raises(ValueError, match="31 nodes"):
+        viz.step_page(v, max_nodes=20)
+    assert v.grad == 0.0
+    with pytest.raises(ValueError, match="takes no collapse"):
+        viz.step_page(v, collapse="neuron")
+
+
+def test_page_says_what_to_do_when_graphviz_is_too_slow(monkeypatch):
+    def slow(source, fmt, timeout):
+        raise TimeoutError
+    monkeypatch.setattr(viz.page, "run_dot", slow)
+    with pytest.raises(ValueError, match="subgraph.*collapse='neuron'.*layout_timeout"):
+        viz.step_page(diamond(), layout_timeout=0.01)

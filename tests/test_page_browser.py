@@ -1,5 +1,6 @@
-"""The backward page in a real headless Chromium: Next/Previous and the arrow keys move the
-step counter and the highlighted node.
+"""The step-through page in a real headless Chromium, on a 2-16-16-1 MLP's loss (711 nodes,
+742 steps): slider, keys, play, click-to-step, zoom, the current node kept in view, and the
+page inside an iframe's srcdoc (as viz.player shows it).
 
 Skips when selenium, chromium or chromedriver is missing, except under CI=true, where
 it fails: CI installs them, so a skip there would hide a broken page.
@@ -7,14 +8,15 @@ it fails: CI installs them, so a skip there would hide a broken page.
 
 from __future__ import annotations
 
+import html
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
-from test_viz import neuron
 
-from micrograd_nn import viz
+from micrograd_nn import MLP, Value, viz
 
 CHROMIUM = ("/usr/bin/chromium", "chromium", "chromium-browser")
 CHROMEDRIVER = ("/usr/bin/chromedriver", "chromedriver")
@@ -60,45 +62,218 @@ def driver(tmp_path_factory):
     browser.quit()
 
 
+def mlp_loss() -> Value:
+    model = MLP(2, [16, 16, 1], seed=1)
+    y = model.scalar([Value(0.5, "x1"), Value(-1.0, "x2")]).named("y")
+    return ((y - 1.0) ** 2).named("loss")
+
+
 @pytest.fixture(scope="module")
 def page(tmp_path_factory) -> Path:
-    o, _ = neuron()
-    return viz.backward_html(o, tmp_path_factory.mktemp("page") / "backward.html")
+    return viz.backward_html(mlp_loss(), tmp_path_factory.mktemp("page") / "mlp.html")
 
 
-def state(driver) -> tuple[str, str, str]:
-    """Counter text, the player's data-node, and the id of the visible highlighted node."""
+@pytest.fixture
+def loaded(driver, page):
+    driver.get(page.resolve().as_uri())
+    yield driver
+    errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == []
+
+
+def player(driver) -> dict[str, str]:
     from selenium.webdriver.common.by import By
 
-    counter = driver.find_element(By.ID, "step-counter").text
-    node = driver.find_element(By.ID, "player").get_attribute("data-node")
-    marks = [g for g in driver.find_elements(By.CSS_SELECTOR, "g.node.highlight")
-             if g.is_displayed()]
-    return counter, node, ",".join(g.get_attribute("id") for g in marks)
+    el = driver.find_element(By.ID, "player")
+    return {k: el.get_attribute(f"data-{k}") for k in
+            ("step", "total", "phase", "node", "node-id", "scale", "playing")}
 
 
-def test_next_previous_and_arrow_keys_move_through_the_steps(driver, page):
+def step(driver) -> int:
+    return int(player(driver)["step"])
+
+
+def press(driver, key: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.find_element(By.TAG_NAME, "body").send_keys(key)
+
+
+def slide(driver, value: int) -> None:
+    driver.execute_script("var s = document.getElementById('slider'); s.value = arguments[0];"
+                          "s.dispatchEvent(new Event('input'));", value)
+
+
+def node_in_view(driver, node_id: str) -> bool:
+    """The node's box lies inside the diagram pane and the window."""
+    return driver.execute_script("""
+        var r = document.getElementById(arguments[0]).getBoundingClientRect();
+        var c = document.getElementById('diagram').getBoundingClientRect();
+        return r.width > 0 && r.left >= c.left && r.right <= c.right && r.top >= c.top &&
+               r.bottom <= c.bottom && c.right <= window.innerWidth &&
+               c.bottom <= window.innerHeight;""", node_id)
+
+
+def test_slider_moves_through_forward_then_backward(loaded):
+    from selenium.webdriver.common.by import By
+
+    state = player(loaded)
+    assert state["step"] == "0" and state["total"] == "742" and state["phase"] == "forward"
+    assert loaded.find_element(By.ID, "slider").get_attribute("type") == "range"
+    slide(loaded, 371)  # the last forward step computes the loss
+    state = player(loaded)
+    assert state["phase"] == "forward" and state["node"] == "loss"
+    assert "loss = n" in loaded.find_element(By.ID, "equation").text
+    slide(loaded, 372)  # the first backward step: the loss passes its grad 1 back
+    state = player(loaded)
+    assert state["phase"] == "backward" and state["node"] == "loss"
+    assert "* loss.grad = 3.1476 * 1.0000 = 3.1476" in loaded.find_element(By.ID, "lines").text
+    assert loaded.find_element(By.ID, "step-counter").text == "Step 372 / 742"
+
+
+def test_forward_shows_values_only_once_computed(loaded):
+    def data_text(node_id: str) -> str:
+        return loaded.execute_script(
+            "return [].map.call(document.getElementById(arguments[0])"
+            ".getElementsByTagName('text'), function (t) { return t.textContent; })"
+            ".join('|');", node_id)
+
+    slide(loaded, 30)
+    current = player(loaded)["node-id"]
+    assert "data ?" not in data_text(current)
+    slide(loaded, 29)
+    assert "data ?" in data_text(current)
+    assert "pending" in loaded.find_element("id", current).get_attribute("class")
+
+
+def test_arrow_keys_home_end_and_buttons(loaded):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    driver.get(page.resolve().as_uri())
-    assert state(driver) == ("Step 0 / 4", "", "")
-    assert not driver.find_element(By.ID, "prev").is_enabled()
+    press(loaded, Keys.ARROW_RIGHT)
+    press(loaded, Keys.ARROW_RIGHT)
+    assert step(loaded) == 2
+    press(loaded, Keys.ARROW_LEFT)
+    assert step(loaded) == 1
+    press(loaded, Keys.END)
+    assert step(loaded) == 742 and not loaded.find_element(By.ID, "next").is_enabled()
+    assert "Done: d loss / d leaf" in loaded.find_element(By.ID, "lines").text
+    loaded.find_element(By.ID, "prev").click()
+    assert step(loaded) == 741
+    press(loaded, Keys.HOME)
+    assert step(loaded) == 0 and not loaded.find_element(By.ID, "prev").is_enabled()
+    loaded.find_element(By.ID, "next").click()
+    assert step(loaded) == 1
 
-    driver.find_element(By.ID, "next").click()
-    assert state(driver) == ("Step 1 / 4", "o", "s1-v8")
-    body = driver.find_element(By.TAG_NAME, "body")
-    body.send_keys(Keys.ARROW_RIGHT)
-    assert state(driver) == ("Step 2 / 4", "n", "s2-v7")
-    visible = [f for f in driver.find_elements(By.CLASS_NAME, "frame") if f.is_displayed()]
-    assert len(visible) == 1 and "w1x1.grad += 1 * n.grad" in visible[0].text
 
-    driver.find_element(By.ID, "prev").click()
-    assert state(driver) == ("Step 1 / 4", "o", "s1-v8")
-    body.send_keys(Keys.ARROW_LEFT)
-    assert state(driver) == ("Step 0 / 4", "", "")
-    body.send_keys(Keys.END)
-    assert state(driver)[0] == "Step 4 / 4"
-    assert not driver.find_element(By.ID, "next").is_enabled()
-    errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
-    assert errors == []
+def test_play_advances_until_paused(loaded):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    Select(loaded.find_element(By.ID, "speed")).select_by_value("30")
+    loaded.find_element(By.ID, "play").click()
+    deadline = time.monotonic() + 10
+    while step(loaded) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert player(loaded)["playing"] == "true" and step(loaded) >= 3
+    loaded.find_element(By.ID, "play").click()
+    paused = step(loaded)
+    time.sleep(0.3)
+    assert step(loaded) == paused and player(loaded)["playing"] == "false"
+
+
+def inputs_of(driver, node_id: str) -> list[str]:
+    return driver.execute_script(
+        "var d = JSON.parse(document.getElementById('steps-data').textContent);"
+        "return d.inputs[+arguments[0].slice(1)].map(function (i) { return 'v' + i; });",
+        node_id)
+
+
+def click_node(driver, node_id: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    assert node_in_view(driver, node_id), f"{node_id} is not on screen to be clicked"
+    driver.find_element(By.CSS_SELECTOR, f"#{node_id} text").click()
+
+
+def test_clicking_a_node_jumps_to_its_step(loaded):
+    from selenium.webdriver.common.keys import Keys
+
+    slide(loaded, 30)  # forward: n29 = L2.n1.w6 * n28; a leaf jumps to step 0
+    weight = inputs_of(loaded, player(loaded)["node-id"])[0]
+    click_node(loaded, weight)
+    assert step(loaded) == 0
+    slide(loaded, 400)  # backward: n333 = L2.n15.w4 * n18
+    weight = inputs_of(loaded, player(loaded)["node-id"])[0]
+    press(loaded, Keys.ARROW_RIGHT)  # n334, the next product of the same neuron
+    neighbour = player(loaded)["node-id"]
+    click_node(loaded, weight)  # a leaf: the last step that added to its grad
+    assert step(loaded) == 400
+    click_node(loaded, neighbour)  # an op node: the step that passes its grad on
+    assert step(loaded) == 401
+
+
+def test_zoom_buttons_and_wheel_keep_the_current_node_in_view(loaded):
+    from selenium.webdriver.common.by import By
+
+    slide(loaded, 500)
+    node_id = player(loaded)["node-id"]
+    scale = float(player(loaded)["scale"])
+    loaded.find_element(By.ID, "zoom-in").click()
+    assert float(player(loaded)["scale"]) == pytest.approx(scale * 1.25, rel=1e-3)
+    assert node_in_view(loaded, node_id)
+    loaded.find_element(By.ID, "zoom-out").click()
+    loaded.find_element(By.ID, "zoom-out").click()
+    assert float(player(loaded)["scale"]) < scale and node_in_view(loaded, node_id)
+    loaded.execute_script("""
+        var c = document.getElementById('diagram').getBoundingClientRect();
+        document.getElementById('diagram').dispatchEvent(new WheelEvent('wheel',
+          {deltaY: 400, clientX: c.left + 50, clientY: c.top + 50, bubbles: true,
+           cancelable: true}));""")
+    wheeled = float(player(loaded)["scale"])
+    assert wheeled < scale * 0.8 * 0.8 * 1.0001
+    loaded.find_element(By.ID, "zoom-fit").click()
+    assert float(player(loaded)["scale"]) < wheeled  # the whole tall graph
+    loaded.find_element(By.ID, "zoom-1").click()
+    assert float(player(loaded)["scale"]) == 1.0
+
+
+def test_screenshot_current_node_is_visible(loaded, tmp_path):
+    from selenium.webdriver.common.keys import Keys
+
+    for target in (1, 200, 450, 742):
+        slide(loaded, target)
+        assert node_in_view(loaded, player(loaded)["node-id"]), target
+    press(loaded, Keys.HOME)
+    slide(loaded, 560)
+    press(loaded, Keys.ARROW_RIGHT)
+    node_id = player(loaded)["node-id"]
+    assert node_in_view(loaded, node_id)
+    shot = tmp_path / "step-561.png"
+    assert loaded.save_screenshot(str(shot)) and shot.read_bytes()[:4] == b"\x89PNG"
+    # The equation and chain-rule lines sit beside the diagram, above the fold.
+    aside = loaded.execute_script(
+        "var r = document.getElementById('lines').getBoundingClientRect();"
+        "return [r.top, window.innerHeight];")
+    assert aside[0] < aside[1]
+
+
+def test_page_works_inside_an_iframe_srcdoc(driver, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    x = Value(0.5, "x")
+    page = viz.step_page((x * x).tanh().named("y"))
+    host = tmp_path / "host.html"
+    host.write_text(f'<!DOCTYPE html><iframe id="f" style="width:900px;height:500px" '
+                    f'srcdoc="{html.escape(page, quote=True)}"></iframe>', encoding="utf-8")
+    driver.get(host.resolve().as_uri())
+    driver.switch_to.frame(driver.find_element(By.ID, "f"))
+    try:
+        driver.find_element(By.ID, "next").click()
+        press(driver, Keys.ARROW_RIGHT)
+        state = player(driver)
+        assert state["step"] == "2" and state["node"] == "y" and state["total"] == "4"
+        assert node_in_view(driver, "v2")
+    finally:
+        driver.switch_to.default_content()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +15,7 @@ from .errors import DotNotFoundError, dot_not_found
 if TYPE_CHECKING:
     import graphviz
 
-__all__ = ["render", "DotNotFoundError", "FORMATS"]
+__all__ = ["render", "run_dot", "DotNotFoundError", "FORMATS"]
 
 FORMATS = ("svg", "png", "pdf")
 
@@ -67,3 +68,19 @@ def pipe(graph: graphviz.Digraph, fmt: str, path: Path | None = None) -> bytes:
                             f"{source}: render it later with `dot -T{fmt} {source} -o {path}`."
                             ) from exc.__cause__
     return image
+
+
+def run_dot(source: str, fmt: str, timeout: float) -> bytes:
+    """``dot -T<fmt>`` on DOT ``source``, stopped after ``timeout`` seconds (TimeoutError):
+    graphviz's own ``pipe`` cannot be stopped, and a large graph can keep ``dot`` busy for
+    hours. DotNotFoundError if ``dot`` is missing."""
+    try:
+        done = subprocess.run(["dot", f"-T{fmt}"], input=source.encode("utf-8"),
+                              capture_output=True, timeout=timeout, check=False)
+    except FileNotFoundError as exc:
+        raise dot_not_found() from exc
+    except subprocess.TimeoutExpired:
+        raise TimeoutError(f"dot took more than {timeout:g} s") from None
+    if done.returncode != 0:
+        raise RuntimeError(f"dot failed: {done.stderr.decode('utf-8', 'replace').strip()}")
+    return done.stdout
