@@ -1,11 +1,14 @@
-"""Draw backprop: seed 002's neuron and a small MLP as diagrams, and a page that plays backward.
+"""Draw backprop: a neuron and MLPs as diagrams, and pages that play forward, then backward.
 
-    python examples/draw_graph.py            # writes out/*.svg and out/backward.html
+    python examples/draw_graph.py            # writes out/*.svg and out/*.html
     python examples/draw_graph.py --json     # the same, then one JSON object of the paths
     python examples/draw_graph.py --docs     # also regenerates the committed docs/graph.svg
 
-Open ``out/backward.html`` in a browser and press Next (or →) to watch the gradient flow
-back one op at a time. Needs the ``graphviz`` Python package and Graphviz's ``dot``.
+Diagrams: the neuron; a 2-3-1 MLP with each neuron and layer framed; a 2-16-16-1 MLP with
+each neuron collapsed into one box. Pages: open ``out/backward.html`` in a browser and press
+Play (or →) to watch values flow forward and gradients flow back one op at a time;
+``out/backward_mlp.html`` does it for the 2-3-1 MLP, ``out/backward_mlp_16.html`` for the
+2-16-16-1 one (742 steps). Needs the ``graphviz`` Python package and Graphviz's ``dot``.
 """
 
 from __future__ import annotations
@@ -31,9 +34,10 @@ def seed_neuron() -> Value:
     return n.sigmoid().named("o")
 
 
-def mlp_loss() -> Value:
-    """Squared error of a 2-3-1 tanh MLP (seeded weights) on x = [2, 3] with target 1."""
-    model = MLP(2, [3, 1], seed=2)
+def mlp_loss(sizes: tuple[int, ...] = (3, 1)) -> Value:
+    """Squared error of a tanh MLP (2 inputs, then ``sizes``; seeded weights) on x = [2, 3]
+    with target 1."""
+    model = MLP(2, list(sizes), seed=2)
     x = [Value(2.0, "x1"), Value(3.0, "x2")]
     y = model(x).named("y")
     return ((y - 1.0) ** 2).named("loss")
@@ -41,18 +45,20 @@ def mlp_loss() -> Value:
 
 def write_all(out: Path, docs: bool) -> dict[str, str]:
     """Write the diagrams and pages into ``out`` (and docs/graph.svg if ``docs``); their paths."""
-    neuron, loss = seed_neuron(), mlp_loss()
-    neuron.backward()
-    loss.backward()
+    neuron, loss, big = seed_neuron(), mlp_loss(), mlp_loss((16, 16, 1))
+    for root in (neuron, loss, big):
+        root.backward()
     paths = {
         "neuron_svg": viz.render(neuron, out / "neuron.svg", legend=True),
         "mlp_svg": viz.render(loss, out / "mlp.svg", legend=True),
+        "mlp_collapsed_svg": viz.render(big, out / "mlp_16_collapsed.svg", collapse="neuron"),
     }
     if docs:
         paths["docs_svg"] = viz.render(neuron, DOCS_SVG, legend=True)
-    # Each page zeroes the grads and runs backward again, one step per frame.
+    # Each page zeroes the grads and runs backward again, step by step, to record it.
     paths["page"] = viz.backward_html(neuron, out / "backward.html")
     paths["mlp_page"] = viz.backward_html(loss, out / "backward_mlp.html")
+    paths["big_page"] = viz.backward_html(big, out / "backward_mlp_16.html")
     return {name: str(path) for name, path in paths.items()}
 
 
@@ -74,8 +80,10 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(paths, indent=2))
         return 0
     print(f"seed 002 neuron (after backward): {paths['neuron_svg']}")
-    print(f"2-3-1 MLP squared error (after backward): {paths['mlp_svg']}")
-    print(f"step through backward: open {paths['page']} (the MLP: {paths['mlp_page']})")
+    print(f"2-3-1 MLP squared error, neurons and layers framed: {paths['mlp_svg']}")
+    print(f"2-16-16-1 MLP, one box per neuron: {paths['mlp_collapsed_svg']}")
+    print(f"step through forward and backward: open {paths['page']} (the MLPs: "
+          f"{paths['mlp_page']}, {paths['big_page']})")
     if args.docs:
         print(f"docs diagram: {paths['docs_svg']}")
     return 0

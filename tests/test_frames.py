@@ -216,5 +216,5 @@ def test_page_says_what_to_do_when_graphviz_is_too_slow(monkeypatch):
     def slow(source, fmt, timeout):
         raise TimeoutError
     monkeypatch.setattr(viz.page, "run_dot", slow)
-    with pytest.raises(ValueError, match="subgraph.*collapse='neuron'.*layout_timeout"):
-        viz.step_page(diamond(), layout_timeout=0.01)
+    with pytest.raises(ValueError, match="subgraph.*collapse='neuron'.*time_limit"):
+        viz.step_page(diamond(), time_limit=0.01)

@@ -367,9 +367,12 @@ def test_draw_graph_example_writes_diagrams_and_pages(tmp_path):
         [sys.executable, str(REPO / "examples" / "draw_graph.py"), "--json",
          "--out", str(tmp_path)], capture_output=True, text=True, check=True)
     paths = json.loads(out.stdout)
-    assert set(paths) == {"neuron_svg", "mlp_svg", "page", "mlp_page"}
+    assert set(paths) == {"neuron_svg", "mlp_svg", "mlp_collapsed_svg", "page", "mlp_page",
+                          "big_page"}
     assert "data 0.9991" in svg_texts(Path(paths["neuron_svg"]))  # σ(7)
-    assert "loss" in svg_texts(Path(paths["mlp_svg"]))
+    assert {"loss", "layer 1", "neuron 3"} <= set(svg_texts(Path(paths["mlp_svg"])))
+    collapsed = svg_texts(Path(paths["mlp_collapsed_svg"]))
+    assert collapsed.count("tanh, 17 params") == 16 and "neuron 1 → y" in collapsed
     assert Path(paths["page"]).read_text(encoding="utf-8").count("<svg") == 1
 
 

@@ -306,8 +306,9 @@ def check_graph_size(root: Value, max_nodes: int) -> None:
     raise ValueError(
         f"the graph has {size} nodes and max_nodes={max_nodes:,}: too many to draw "
         f"readably (Graphviz also slows to minutes). Draw a subgraph instead (call it on an "
-        f"intermediate Value, e.g. one neuron's output, or on a smaller model), or raise the "
-        f"limit with {enough}.")
+        f"intermediate Value, e.g. one neuron's output, or on a smaller model or batch), "
+        f"draw a model's graph collapsed with viz.draw_dot(root, collapse='neuron') or "
+        f"collapse='layer', or raise the limit with {enough}.")
 
 
 def _count_nodes(root: Value, cap: int) -> int:

@@ -13,6 +13,7 @@ import html
 import json
 import os
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +25,11 @@ from .errors import require_graphviz
 from .page_assets import SCRIPT, STYLE
 from .render import run_dot
 
-__all__ = ["step_page", "backward_html", "step_data", "LAYOUT_TIMEOUT"]
+__all__ = ["step_page", "backward_html", "step_data", "TIME_LIMIT"]
 
-# Graphviz's layout is the one step whose time is not linear in the graph; past this many
-# seconds the page gives up with a ValueError saying what to draw instead.
-LAYOUT_TIMEOUT = 45.0
+# Graphviz's layout is the one part whose time is not linear in the graph: it is stopped
+# when the page has taken this many seconds, with a ValueError saying what to draw instead.
+TIME_LIMIT = 45.0
 
 
 def backward_html(root: Value, path: str | os.PathLike[str], **options: Any) -> Path:
@@ -42,7 +43,7 @@ def backward_html(root: Value, path: str | os.PathLike[str], **options: Any) -> 
 
 
 def step_page(root: Value, max_nodes: int = DEFAULT_MAX_NODES,
-              layout_timeout: float = LAYOUT_TIMEOUT, **draw_options: Any) -> str:
+              time_limit: float = TIME_LIMIT, **draw_options: Any) -> str:
     """One HTML page (as text) that plays ``root``'s forward pass, then its backward pass.
 
     Step 0 shows the leaves; each forward step computes one op node (its value appears,
@@ -62,17 +63,18 @@ def step_page(root: Value, max_nodes: int = DEFAULT_MAX_NODES,
 
     Zeroes the grads, then leaves them as ``root.backward()`` from zero would.
     ``draw_options`` go to :func:`viz.draw_dot` (``collapse`` excepted: every node must be
-    drawn to be stepped through). Raises ValueError past ``max_nodes`` Values, or when
-    Graphviz takes longer than ``layout_timeout`` seconds, saying what to draw instead.
-    Needs Graphviz's ``dot``.
+    drawn to be stepped through). Raises ValueError past ``max_nodes`` Values, or when the
+    page would take more than ``time_limit`` seconds (Graphviz is stopped then), saying
+    what to draw instead. Needs Graphviz's ``dot``.
     """
     if draw_options.get("collapse") is not None:
         raise ValueError("the step-through page draws every node, so it takes no collapse=; "
                          "draw a collapsed diagram with viz.draw_dot(root, collapse=...)")
     require_graphviz()  # fail before backward runs, not after
+    deadline = time.monotonic() + time_limit
     order = drawn_order(root, max_nodes)
     data = step_data(root, order)
-    svg = _layout(root, order, data.pop("widest"), max_nodes, layout_timeout, draw_options)
+    svg = _layout(root, order, data.pop("widest"), max_nodes, deadline, draw_options)
     return _page(root, svg, data)
 
 
@@ -149,7 +151,7 @@ def _forward_text(node: Value, names: dict[Value, str]) -> tuple[str, str]:
 
 
 def _layout(root: Value, order: list[Value], widest: list[float], max_nodes: int,
-            timeout: float, draw_options: dict[str, Any]) -> str:
+            deadline: float, draw_options: dict[str, Any]) -> str:
     """The one SVG: drawn with each node's widest grad text, so every step's text fits."""
     final = [n.grad for n in order]
     for node, grad in zip(order, widest):
@@ -160,15 +162,15 @@ def _layout(root: Value, order: list[Value], widest: list[float], max_nodes: int
         for node, grad in zip(order, final):
             node.grad = grad
     try:
-        svg = run_dot(graph.source, "svg", timeout).decode("utf-8")
+        svg = run_dot(graph.source, "svg", max(1.0, deadline - time.monotonic()))
     except TimeoutError:
         raise ValueError(
-            f"Graphviz did not lay out this graph of {len(order):,} nodes within "
-            f"{timeout:g} s. Step through a subgraph (call it on an intermediate Value, such "
-            f"as one neuron's output, or on one sample), draw the whole graph collapsed with "
+            f"Graphviz did not lay out this graph of {len(order):,} nodes in the page's "
+            f"time_limit. Step through a subgraph (call it on an intermediate Value, such as "
+            f"one neuron's output, or on one sample), draw the whole graph collapsed with "
             f"viz.draw_dot(root, collapse='neuron'), or allow more time with "
-            f"layout_timeout=...") from None
-    return _inline_svg(svg)
+            f"time_limit=...") from None
+    return _inline_svg(svg.decode("utf-8"))
 
 
 def _inline_svg(svg: str) -> str:
