@@ -108,16 +108,20 @@ def conditions() -> str:
 
 
 def table(rows: list[dict[str, object]]) -> str:
-    lines = ["| page | graph | nodes | steps (fwd+bwd) | size | time | note |",
+    """A markdown table: a page's steps are step 0 (the leaves), one forward step per op
+    node and one backward step per op node."""
+    lines = ["| page | graph | nodes | page steps | size | time | note |",
              "|---|---|---|---|---|---|---|"]
     for r in rows:
-        nodes, bsteps = int(str(r["nodes"])), int(str(r["backward_steps"]))
+        nodes, ops = int(str(r["nodes"])), int(str(r["backward_steps"]))
+        steps = 2 * ops + 1 if r["page"] == "after" else ops + 1  # the old page: backward only
         size = f"{int(str(r['bytes'])) / 1e6:.2f} MB" if "bytes" in r else "—"
-        note = str(r.get("error", ""))[:90] + ("…" if len(str(r.get("error", ""))) > 90 else "")
+        error = str(r.get("error", ""))
+        note = error[:90] + ("…" if len(error) > 90 else "")
         if r["options"]:
             note = f"{r['options']} {note}".strip()
-        lines.append(f"| {r['page']} | {r['graph']} | {nodes:,} | {nodes - bsteps}+{bsteps} "
-                     f"leaves+ops, {bsteps} bwd | {size} | {r['seconds']} s | {note} |")
+        lines.append(f"| {r['page']} | {r['graph']} | {nodes:,} | {steps:,} | {size} | "
+                     f"{r['seconds']} s | {note} |")
     return "\n".join(lines)
 
 
