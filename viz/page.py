@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from micrograd_nn import BackwardStep, Constant, Value
+from micrograd_nn import BackwardStep, Constant, Parameter, Value
 from micrograd_nn.engine import node_names
 
 from .dot import DEFAULT_MAX_NODES, draw_dot, drawn_order, format_number, grad_colour
@@ -92,7 +92,9 @@ def step_data(root: Value, order: list[Value]) -> dict[str, Any]:
     scale = max((abs(g) for g in grads.final if abs(g) != float("inf")), default=0.0)
     for step in backward:  # colours need the final scale, known only now
         step[4] = [[k, f"grad {format_number(g)}", grad_colour(g, scale)] for k, g in step[4]]
-    leaves = [n for n in order if not n.inputs]
+    # Inputs first (step 0 shows them), then parameters, then constants.
+    leaves = sorted((n for n in order if not n.inputs),
+                    key=lambda n: (isinstance(n, Constant), isinstance(n, Parameter)))
     return {
         "root": names[root],
         "names": [names[n] for n in order],
