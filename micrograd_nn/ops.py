@@ -43,6 +43,18 @@ def _power(a: Any, e: float) -> Any:
         return -math.inf if a < 0.0 and e % 2.0 == 1.0 else math.inf
 
 
+def _float_power(x: float, e: float) -> float:
+    """x ** e for a finite x, raising OverflowError where it is too large for a float. PyPy
+    returns inf for some overflowing powers (1e300 ** 2) where CPython raises."""
+    try:
+        z = x ** e
+    except OverflowError:
+        z = math.inf
+    if math.isinf(z) and math.isfinite(x):
+        raise OverflowError(f"'**' overflows: {x!r} ** {e!r}")
+    return z  # type: ignore[no-any-return]
+
+
 def _unary(name: str, on_float: Callable[[float], float]) -> Callable[[Any], Any]:
     def f(a: Any) -> Any:
         return getattr(a, name)() if isinstance(a, Value) else on_float(a)
@@ -280,10 +292,7 @@ class PowConst(Op):
                              "is not real")
         if x == 0.0 and n < 0.0:
             raise ZeroDivisionError(f"'**': 0.0 to the negative power {n!r}")
-        try:
-            return x ** n  # type: ignore[no-any-return]
-        except OverflowError:
-            raise OverflowError(f"'**' overflows: {x!r} ** {n!r}") from None
+        return _float_power(x, n)
 
     def derivatives(self, z: Any, x: Any) -> tuple[Any, ...]:
         n = self.exponent
@@ -310,10 +319,7 @@ class Pow(Op):
     def forward(x: float, y: float) -> float:
         if x <= 0.0:
             raise ValueError(f"'**' with a Value exponent needs a positive base, got {x!r}")
-        try:
-            return x ** y  # type: ignore[no-any-return]
-        except OverflowError:
-            raise OverflowError(f"'**' overflows: {x!r} ** {y!r}") from None
+        return _float_power(x, y)
 
     def derivatives(self, z: Any, x: Any, y: Any) -> tuple[Any, ...]:
         return (y * _power_values(x, y - 1.0), z * _log(x))
