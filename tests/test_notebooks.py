@@ -52,6 +52,11 @@ def test_display_leaves_out_the_svg_when_the_frontend_does_not_want_it():
 
 def test_without_the_graphviz_package_a_value_displays_as_text(monkeypatch):
     monkeypatch.setitem(sys.modules, "graphviz", None)  # import graphviz raises ImportError
+    # Re-importing a submodule rebinds the package's attribute of that name (viz.render, the
+    # function, would become viz.render, the module): restore the package's names after.
+    package = sys.modules["micrograd_nn.viz"]
+    for attr, value in list(vars(package).items()):
+        monkeypatch.setattr(package, attr, value)
     for name in [m for m in sys.modules if m.startswith("micrograd_nn.viz.")]:
         monkeypatch.delitem(sys.modules, name)  # so viz.diagram re-imports graphviz
     o = neuron()
