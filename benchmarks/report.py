@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-from steps import LOSS_TOLERANCE, OURS, PAUSED, max_abs_diff
+from steps import FLOOR, LOSS_TOLERANCE, OURS, PAUSED, max_abs_diff
 
 UP = "micrograd"
 MODES = {"": "default gc", PAUSED: "each engine inside gc_paused()"}
@@ -55,12 +55,34 @@ def step_rows(docs: list[dict[str, Any]]) -> list[list[str]]:
             ups = [t[UP + mode] for t in timings]
             ratio = [u["median"] / o["median"] for u, o in zip(ups, ours)]
             rows.append([figure, time_cell(ours), time_cell(ups), ratio_cell(ratio)])
+        rows += _fit_and_floor_rows(key, first, [d["steps"][key]["timings"] for d in docs])
     diff = max(v for d in docs for s in d["steps"].values()
                for v in s["loss_max_abs_diff"].values())
     steps = sum(len(t["losses"]) for d in docs for s in d["steps"].values()
                 for t in s["timings"].values())
     rows.append([f"same losses, every engine and mode ({steps:,} steps in all)",
                  "—", "—", f"max diff {diff:.1e} (void above {LOSS_TOLERANCE:.0e})"])
+    return rows
+
+
+def _fit_and_floor_rows(key: str, step: dict[str, Any],
+                        timings: list[dict[str, Any]]) -> list[list[str]]:
+    """micrograd_nn inside gc_paused() (as ``fit`` runs each step) against upstream as its
+    users run it; and the floor: as many bare slotted objects, created and freed."""
+    rows = []
+    paused = [t[OURS + PAUSED] for t in timings]
+    if UP in timings[0]:
+        ups = [t[UP] for t in timings]
+        ratio = [u["median"] / o["median"] for u, o in zip(ups, paused)]
+        rows.append([f"{key} step: micrograd_nn inside gc_paused() (as fit runs it), "
+                     "upstream at default gc", time_cell(paused), time_cell(ups),
+                     ratio_cell(ratio)])
+    if FLOOR in timings[0]:
+        floor = [t[FLOOR] for t in timings]
+        ratio = [o["median"] / f["median"] for o, f in zip([t[OURS] for t in timings], floor)]
+        rows.append([f"{key} floor: {step['nodes']:,} bare slotted objects, each linked to "
+                     "two earlier ones, made and freed (no arithmetic, no backward)",
+                     time_cell(floor), "—", ratio_cell(ratio, " (micrograd_nn ÷ floor)")])
     return rows
 
 

@@ -7,12 +7,13 @@ from typing import Any
 
 import upstream
 from harness import alternate, summary
-from workloads import build_model, hinge_loss, initial_weights, stepper, two_moons
+from workloads import bare_graph, build_model, hinge_loss, initial_weights, stepper, two_moons
 
 from micrograd_nn import Value, topological_order
 
 OURS = "micrograd_nn"
 PAUSED = "+gc_paused"
+FLOOR = "floor"
 LOSS_TOLERANCE = 1e-9
 
 
@@ -28,12 +29,15 @@ def measure_step(sizes: list[int], n_points: int, alpha: float, repeats: int, wa
         for tag in ("", PAUSED):
             tasks[name + tag] = stepper(cls, sizes, n_points, alpha, paused=bool(tag),
                                         losses=losses.setdefault(name + tag, []))
+    nodes = count_nodes(sizes, n_points, alpha)
+    tasks[FLOOR] = bare_graph(nodes)
     samples = alternate(tasks, repeats, warmup)
-    timings = {name: summary(samples[name]) | {"losses": losses[name]} for name in tasks}
-    diffs = {name: max_abs_diff(losses[OURS], losses[name]) for name in tasks}
+    timings = {name: summary(samples[name]) | {"losses": losses.get(name, [])}
+               for name in tasks}
+    diffs = {name: max_abs_diff(losses[OURS], losses[name]) for name in losses}
     check_same_losses(diffs)
     return {"sizes": sizes, "points": n_points, "alpha": alpha,
-            "nodes": count_nodes(sizes, n_points, alpha), "warmup": warmup,
+            "nodes": nodes, "warmup": warmup,
             "repeats": repeats, "timings": timings, "loss_max_abs_diff": diffs}
 
 

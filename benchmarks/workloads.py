@@ -97,3 +97,25 @@ def chain(value_cls: Any, n_ops: int) -> Any:
     for _ in range(n_ops // 2):
         v = v * w + c
     return v
+
+
+class _Bare:
+    """A node with nothing but what a graph needs: a number and two links."""
+
+    __slots__ = ("data", "x", "y")
+
+
+def bare_graph(n: int) -> Callable[[], None]:
+    """Build and free ``n`` bare slotted objects, each linked to two earlier ones: the floor
+    under any pure-Python graph of ``n`` nodes (creating objects the collector tracks)."""
+    def build() -> None:
+        first = _Bare()
+        first.data, first.x, first.y = 0.0, None, None
+        nodes = [first]
+        for i in range(1, n):
+            node = _Bare()
+            node.data = 1.0
+            node.x = nodes[i - 1]
+            node.y = nodes[i // 2]
+            nodes.append(node)
+    return build

@@ -72,10 +72,13 @@ def test_both_engines_compute_the_same_losses(quick_run: Any) -> None:
     for step in doc["runs"][0]["steps"].values():
         timings = step["timings"]
         assert {"micrograd_nn", "micrograd_nn+gc_paused", "micrograd",
-                "micrograd+gc_paused"} == timings.keys()
+                "micrograd+gc_paused", "floor"} == timings.keys()
+        assert timings["floor"]["losses"] == []  # the bare-object floor computes nothing
         ours = timings["micrograd_nn"]["losses"]
         assert len(ours) == 2 and ours[1] != ours[0]  # warm-up + one timed step; SGD moved
         for name, t in timings.items():
+            if name == "floor":
+                continue
             assert max(abs(a - b) for a, b in zip(ours, t["losses"])) <= 1e-9, name
             assert step["loss_max_abs_diff"][name] <= 1e-9
 
@@ -90,7 +93,7 @@ def test_without_upstream_the_run_reports_micrograd_nn_alone(tmp_path: Path) -> 
     assert proc.returncode == 0, proc.stderr
     assert "not installed" in proc.stdout
     timings = json.loads((tmp_path / "bench.json").read_text())["runs"][0]["steps"]["demo"]
-    assert set(timings["timings"]) == {"micrograd_nn", "micrograd_nn+gc_paused"}
+    assert set(timings["timings"]) == {"micrograd_nn", "micrograd_nn+gc_paused", "floor"}
 
 
 def test_zero_runs_is_a_usage_error(tmp_path: Path) -> None:
