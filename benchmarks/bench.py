@@ -69,8 +69,8 @@ def parent(args: argparse.Namespace, argv: list[str]) -> int:
                            "command": shlex.join(["python", "benchmarks/bench.py", *argv]),
                            "runs": cpython, "pypy": pypy}
     if args.figures == "all" and not args.quick:
-        runs.say("digits example (its own process)")
-        doc["digits"] = measure_digits(timeout=600)
+        runs.say("digits example (its own processes, CPython and PyPy alternating)")
+        doc["digits"] = measure_digits(args.runs, timeout=600)
     failed = [r["status"] for r in cpython if r["status"] != "ok"]
     if len(failed) == len(cpython):
         print(f"bench: every run failed: {failed}", file=sys.stderr)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -54,14 +57,33 @@ def _graph_vs_no_grad(predict: Callable[[list[float]], Any], xs: list[list[float
     return out | {"outputs": outputs}
 
 
-def measure_digits(timeout: float) -> dict[str, Any]:
-    """Run ``examples/digits.py --json`` and read its training time and test accuracy."""
+def measure_digits(runs: int, timeout: float) -> dict[str, Any]:
+    """Run ``examples/digits.py --json`` ``runs`` times under this interpreter and, where
+    ``pypy3`` is on PATH, as often under PyPy (alternating; PyPy reads the same split from
+    JSON, having no scikit-learn): each run's training time and test accuracy."""
     script = REPO / "examples" / "digits.py"
     if not script.exists():
-        return {"status": "not available", "reason": f"{script} does not exist"}
+        return {"cpython": [{"status": "not available", "reason": f"{script} is missing"}]}
+    pypy = shutil.which("pypy3")
+    out: dict[str, list[dict[str, Any]]] = {"cpython": [], "pypy": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        split = Path(tmp) / "digits.json"
+        subprocess.run([sys.executable, str(REPO / "examples" / "_data.py"), str(split)],
+                       check=True, timeout=timeout)
+        env = {**os.environ, "MICROGRAD_NN_DIGITS_JSON": str(split),
+               "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO),
+                                                           os.environ.get("PYTHONPATH")]))}
+        for _ in range(runs):
+            out["cpython"].append(_digits_run([sys.executable, str(script)], env, timeout))
+            if pypy:
+                out["pypy"].append(_digits_run([pypy, str(script)], env, timeout))
+    return out
+
+
+def _digits_run(command: list[str], env: dict[str, str], timeout: float) -> dict[str, Any]:
     try:
-        proc = subprocess.run([sys.executable, str(script), "--json"], capture_output=True,
-                              text=True, timeout=timeout, cwd=REPO)
+        proc = subprocess.run([*command, "--json"], capture_output=True, text=True,
+                              timeout=timeout, cwd=REPO, env=env)
     except subprocess.TimeoutExpired:
         return {"status": "failed", "reason": f"no result within {timeout:.0f} s"}
     report = last_json_object(proc.stdout)

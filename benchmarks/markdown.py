@@ -66,7 +66,7 @@ def main_table(doc: dict[str, Any], runs: list[dict[str, Any]]) -> str:
     if "memory" in runs[0]:
         rows += report.chain_rows(runs) + report.inference_rows(runs)
     if doc.get("digits"):
-        rows.append(report.digits_row(doc["digits"]))
+        rows += report.digits_rows(doc["digits"])
     return report.table(MAIN_HEADER, rows)
 
 

@@ -23,7 +23,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "examples"))
-from _data import load_digits_split  # noqa: E402
+from _data import load_digits_split  # type: ignore[import-not-found]  # noqa: E402
 
 from micrograd_nn import MLP, Adam, evaluate, fit  # noqa: E402
 

@@ -103,6 +103,9 @@ class _Bare:
     """A node with nothing but what a graph needs: a number and two links."""
 
     __slots__ = ("data", "x", "y")
+    data: float
+    x: _Bare | None
+    y: _Bare | None
 
 
 def bare_graph(n: int) -> Callable[[], None]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
 from typing import Any, TextIO
@@ -27,9 +28,21 @@ def main(run: Callable[[TextIO], dict[str, Any]], description: str) -> None:
         print(json.dumps(result))
 
 
+SPLIT_VARIABLE = "MICROGRAD_NN_DIGITS_JSON"
+
+
 def load_digits_split() -> tuple[list[list[float]], list[list[float]], list[int], list[int]]:
     """scikit-learn's bundled 8x8 digits, pixels scaled from 0..16 to [0, 1], split 80/20
-    with ``random_state=42`` as in seed 001: ``(X_train, X_test, y_train, y_test)``."""
+    with ``random_state=42`` as in seed 001: ``(X_train, X_test, y_train, y_test)``.
+
+    Where scikit-learn cannot be installed (PyPy), set the environment variable
+    ``MICROGRAD_NN_DIGITS_JSON`` to a file that ``python examples/_data.py FILE`` wrote
+    where it can: the same split, read from JSON."""
+    saved = os.environ.get(SPLIT_VARIABLE)
+    if saved:
+        with open(saved, encoding="utf-8") as f:
+            X_train, X_test, y_train, y_test = json.load(f)
+        return X_train, X_test, y_train, y_test
     try:
         from sklearn.datasets import load_digits
         from sklearn.model_selection import train_test_split
@@ -40,3 +53,11 @@ def load_digits_split() -> tuple[list[list[float]], list[list[float]], list[int]
     y = [int(t) for t in digits.target]
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=42)
     return X_train, X_test, y_train, y_test
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit(f"usage: python {sys.argv[0]} FILE  (writes the digits split as JSON, for "
+                 f"{SPLIT_VARIABLE})")
+    with open(sys.argv[1], "w", encoding="utf-8") as f:
+        json.dump(load_digits_split(), f)
