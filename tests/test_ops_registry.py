@@ -21,7 +21,7 @@ import pytest
 from mpmath import mp, mpf
 
 from micrograd_nn import Value
-from micrograd_nn.engine import OPS, PowConst
+from micrograd_nn.engine import OPS, Op, PowConst
 
 OP_NAMES = sorted(OPS)
 README = pathlib.Path(__file__).resolve().parent.parent / "README.md"
@@ -234,6 +234,13 @@ def test_backward_rule_is_derivatives_times_grad_bit_for_bit(name):
                 v.grad = 0.0
             node.grad = g
             node._backward()
+            written = [v.grad for v in node.inputs]
+            for v in node.inputs:  # the generic rule (custom ops use it) gives the same
+                v.grad = 0.0
+            Op._backward(node)
+            assert all(same(a, v.grad) for a, v in zip(written, node.inputs)), name
+            assert node.local_grads() == tuple(0.0 if d is None else d for d in ds) or any(
+                d != d for d in ds if d is not None)
             for i, v in enumerate(node.inputs):
                 assert same(v.grad, expected[id(v)]), (
                     f"{name}._backward at inputs {[w.data for w in node.inputs]}, g={g}: "
@@ -272,8 +279,26 @@ def test_step_text_evaluates_to_the_forward_value_and_the_derivatives(name):
 
 def test_a_closed_gate_is_printed_as_closed():
     step = first_step(make("ReLU", [-1.0])[0])
-    step.node.grad = 1.0
     assert "gate is closed" in str(step)
+    assert step.local_grads == (0.0,) and step.contributions == (0.0,)
+    open_gate = first_step(make("ReLU", [0.5])[0])
+    assert eval(open_gate.local_formula(0), {}, {"x0": open_gate.node.inputs[0]}) is True
+
+
+def test_equations_name_the_inputs_in_order():
+    for name in OP_NAMES:
+        node, leaves = make(name, draw(name, random.Random(name)))
+        text = first_step(node).equation()
+        positions = [text.index(v.label) for v in leaves]
+        assert positions == sorted(positions), f"{name}: {text!r}"
+
+
+def test_power_slopes_too_steep_for_a_float_keep_their_sign():
+    # (-1e-120) ** -2 is finite, its slope -2 x^-3 is not: +inf, and -inf for +1e-120
+    for x0, want in ((-1e-120, math.inf), (1e-120, -math.inf)):
+        x = Value(x0)
+        (x ** -2).backward()
+        assert x.grad == want
 
 
 # --- docstrings and the README's table ---------------------------------------------------

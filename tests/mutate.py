@@ -1,0 +1,346 @@
+"""Mutation testing of the derivative code: does the suite notice a wrong derivative?
+
+Makes small wrong versions ("mutants") of the code that computes or shows derivatives —
+every op's ``derivatives``, ``_backward``, ``local_text`` and ``expr`` and the helpers they
+use in ``micrograd_nn/ops.py``, and the step-through code in ``micrograd_nn/steps.py`` — by
+flipping a sign, swapping an operator, operands or inputs, dropping a term, changing a
+constant, a comparison or a gate. Each mutant is written into a copy of the repository
+under a temporary directory (the real files are never touched) and the fast tests are run
+there, stopping at the first failure. A mutant is *killed* when a test fails, *survives*
+otherwise. Mutants listed in :data:`EQUIVALENT` compute the same thing as the original and
+do not count.
+
+    python tests/mutate.py            # all mutants, 2 workers; prints the score
+    python tests/mutate.py --jobs 4 --match Sub   # only mutants whose name contains 'Sub'
+
+Not collected by pytest (its name does not start with ``test_``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import concurrent.futures
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# Where mutants are made: file -> names of the functions and class attributes mutated.
+TARGETS = {
+    "micrograd_nn/ops.py": {"derivatives", "_backward", "local_text", "expr", "_power",
+                            "_sign", "_reciprocal", "_power_values", "local_grads"},
+    "micrograd_nn/steps.py": {"backward_steps", "local_formula", "_fields", "_data_ref"},
+}
+# pytest arguments of each stage, run in this order with -x until one fails: the first is
+# fast and kills nearly everything; the slow tests run only for what survives it.
+TEST_STAGES = [
+    ["tests/test_ops_registry.py"],
+    ["tests/test_edges.py", "tests/test_engine.py", "tests/test_anomaly.py",
+     "tests/test_readme.py", "tests/test_runtime.py", "-k", "not million and not 10000"],
+    ["tests/test_properties.py"],
+]
+# Mutants that compute exactly what the original does, by key, with why.
+EQUIVALENT: dict[str, str] = {
+    "ops.py Add.derivatives: swap inputs: (1.0, 1.0) -> (1.0, 1.0)": "both entries are 1",
+    "ops.py Add.local_text: swap inputs: ('1', '1') -> ('1', '1')": "both entries are '1'",
+    "ops.py Div.derivatives: swap inputs: (None, None) -> (None, None)": "both are None",
+    "ops.py ReLU._backward: drop left: 1.0 * self.grad -> self.grad":
+        "1.0 * g is g for every float, nan and -0.0 included",
+    "ops.py ReLU.derivatives: name: z -> x": "relu(x) > 0 exactly when x > 0",
+    "ops.py _power: comparison: a < 0.0 -> a <= 0.0":
+        "only read after an overflow, which a == 0 cannot cause",
+    "ops.py _power: remove gate: if isinstance(a, Value): -> if False:":
+        "a Value then takes the float path: == is identity (False) and a ** e is the same",
+}
+
+SWAP_OPS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult,
+            ast.Pow: ast.Mult}
+SWAP_CMP = {ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Lt: ast.LtE, ast.LtE: ast.Lt,
+            ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Is: ast.IsNot, ast.IsNot: ast.Is}
+SWAP_NAMES = {"x": "y", "y": "x", "z": "x", "_x": "_y", "_y": "_x"}
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """One wrong version of one file: ``source`` replaces ``path``'s text."""
+
+    key: str
+    path: str
+    source: str
+
+
+def _replacements(node: ast.AST) -> list[tuple[str, ast.AST]]:
+    """(what changed, the mutated node) for every mutation of ``node`` itself."""
+    out: list[tuple[str, ast.AST]] = []
+    if isinstance(node, ast.BinOp):
+        swap = SWAP_OPS.get(type(node.op))
+        if swap:
+            out.append(("operator", ast.BinOp(node.left, swap(), node.right)))
+        out.append(("drop right", node.left))
+        out.append(("drop left", node.right))
+    elif isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.Not)):
+        out.append(("drop sign", node.operand))
+    elif isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        out.append(("constant", ast.Constant(node.value + 1)))
+    elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+        out += [("text", ast.Constant(t)) for t in _text_mutants(node.value)]
+    elif isinstance(node, ast.Compare) and len(node.ops) == 1:
+        swap = SWAP_CMP.get(type(node.ops[0]))
+        if swap:
+            out.append(("comparison", ast.Compare(node.left, [swap()], node.comparators)))
+    elif isinstance(node, ast.Tuple) and len(node.elts) >= 2:
+        out.append(("swap inputs", ast.Tuple([node.elts[1], node.elts[0], *node.elts[2:]],
+                                             node.ctx)))
+    elif isinstance(node, ast.IfExp):
+        out.append(("swap branches", ast.IfExp(node.test, node.orelse, node.body)))
+    elif isinstance(node, ast.Name) and node.id in SWAP_NAMES and isinstance(node.ctx,
+                                                                              ast.Load):
+        out.append(("name", ast.Name(SWAP_NAMES[node.id], ast.Load())))
+    elif isinstance(node, ast.Attribute) and node.attr in SWAP_NAMES:
+        out.append(("attribute", ast.Attribute(node.value, SWAP_NAMES[node.attr], node.ctx)))
+    return out
+
+
+def _statement_mutants(node: ast.AST) -> list[tuple[str, str]]:
+    """(what changed, new source) for statements: gates and accumulation."""
+    out = []
+    if isinstance(node, ast.If):
+        out.append(("remove gate", _source(ast.If(ast.Constant(False), node.body,
+                                                  node.orelse), node)))
+        out.append(("invert gate", _source(ast.If(ast.UnaryOp(ast.Not(), node.test),
+                                                  node.body, node.orelse), node)))
+    elif isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Add):
+        target, value = ast.unparse(node.target), ast.unparse(node.value)
+        out.append(("assign instead of +=", f"{target} = {value}"))
+        out.append(("-= instead of +=", f"{target} -= {value}"))
+    return out
+
+
+def _source(new: ast.AST, like: ast.AST) -> str:
+    return ast.unparse(ast.fix_missing_locations(ast.copy_location(new, like)))
+
+
+def _text_mutants(text: str) -> list[str]:
+    """Wrong versions of a step-text template: sign, inputs, output, a constant."""
+    if "{" not in text and not re.search(r"\d", text):
+        return []
+    out = [text[1:] if text.startswith("-") else "-" + text]
+    if "{x}" in text or "{y}" in text:
+        out.append(text.replace("{x}", "\0").replace("{y}", "{x}").replace("\0", "{y}"))
+    if "{out}" in text:
+        out.append(text.replace("{out}", "{x}"))
+    if re.search(r"\d", text):
+        out.append(re.sub(r"\d", lambda m: str(int(m.group()) + 1), text, count=1))
+    return [t for t in out if t != text]
+
+
+def _regions(tree: ast.Module, names: set[str]) -> list[tuple[str, ast.AST]]:
+    """(qualified name, node) of every function or class attribute named in ``names``."""
+    found: list[tuple[str, ast.AST]] = []
+    for top in tree.body:
+        if isinstance(top, ast.FunctionDef) and top.name in names:
+            found.append((top.name, top))
+        if isinstance(top, ast.ClassDef):
+            for item in top.body:
+                if isinstance(item, ast.FunctionDef) and item.name in names:
+                    found.append((f"{top.name}.{item.name}", item))
+                elif isinstance(item, ast.Assign) and any(
+                        isinstance(t, ast.Name) and t.id in names for t in item.targets):
+                    found.append((f"{top.name}.{item.targets[0].id}", item.value))  # type: ignore
+    return found
+
+
+def _body_nodes(region: ast.AST):
+    """The nodes of a region to mutate: not its docstring, not type annotations."""
+    body = [region]
+    if isinstance(region, ast.FunctionDef):
+        body = region.body
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+            body = body[1:]
+    # f-string parts have no usable source positions before Python 3.12: left alone
+    inside_fstrings = {id(n) for stmt in body for f in ast.walk(stmt)
+                       if isinstance(f, ast.JoinedStr) for n in ast.walk(f) if n is not f}
+    for stmt in body:
+        for node in ast.walk(stmt):
+            if isinstance(node, (ast.expr, ast.stmt)) and id(node) not in inside_fstrings:
+                yield node
+
+
+def _splice(lines: list[str], node: ast.AST, text: str) -> str:
+    """The file with ``node``'s source span replaced by ``text``."""
+    start, end = node.lineno - 1, node.end_lineno - 1  # type: ignore[attr-defined]
+    a, b = node.col_offset, node.end_col_offset  # type: ignore[attr-defined]
+    head, tail = lines[start][:a], lines[end][b:]
+    if isinstance(node, ast.stmt):
+        indent = " " * a
+        text = text.replace("\n", "\n" + indent)
+    return "".join(lines[:start]) + head + text + tail + "".join(lines[end + 1:])
+
+
+def mutants() -> list[Mutant]:
+    """Every mutant of the target files, with keys unique and stable across runs."""
+    made: list[Mutant] = []
+    for path, names in TARGETS.items():
+        source = (ROOT / path).read_text(encoding="utf-8")
+        lines = source.splitlines(keepends=True)
+        tree = ast.parse(source)
+        for qualname, region in _regions(tree, names):
+            seen: Counter[str] = Counter()
+            for node in _body_nodes(region):
+                changes = [(what, ast.unparse(new)) for what, new in _replacements(node)]
+                changes += _statement_mutants(node)
+                original = ast.unparse(node).splitlines()[0]
+                for what, text in changes:
+                    key = f"{Path(path).name} {qualname}: {what}: {original} -> " \
+                          f"{text.splitlines()[0]}"
+                    seen[key] += 1
+                    if seen[key] > 1:
+                        key += f" #{seen[key]}"
+                    made.append(Mutant(key, path, _splice(lines, node, text)))
+    return made
+
+
+def _copy_repo(dest: Path) -> None:
+    ignore = shutil.ignore_patterns(".git", "benchmarks", "out", "*.egg-info", "__pycache__",
+                                    ".pytest_cache", ".hypothesis")
+    shutil.copytree(ROOT, dest, ignore=ignore, dirs_exist_ok=True)
+
+
+def _run_stage(files: list[str], deselect: list[str], log: Path) -> str:
+    """Run ``files`` with pytest in a forked child of this worker (the test libraries are
+    imported once, micrograd_nn afresh each time); the first failing test, '' if none."""
+    pid = os.fork()
+    if pid == 0:  # the child: output to the log, exit with pytest's status
+        fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        import pytest
+
+        args = ["-x", "-q", "-p", "no:cacheprovider", *files,
+                *[f"--deselect={d}" for d in deselect]]
+        os._exit(int(pytest.main(args)))
+    status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    if status == 0:
+        return ""
+    failed = re.findall(r"^(?:FAILED|ERROR) (\S+)", log.read_text(errors="replace"), re.M)
+    return failed[0] if failed else f"(pytest exit status {status})"
+
+
+def worker(copy: Path) -> None:
+    """Serve mutants for one copy of the repository: read {path, source, deselect} lines
+    on stdin, answer with the killing test ('' for a survivor) on stdout."""
+    os.chdir(copy)
+    sys.path.insert(0, str(copy))
+    os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
+    import hypothesis  # noqa: F401 - imported once here, shared by every forked run
+    import mpmath  # noqa: F401
+    import pytest  # noqa: F401
+
+    log = copy / "mutant.log"
+    for line in sys.stdin:
+        req = json.loads(line)
+        target = copy / req["path"]
+        original = target.read_text(encoding="utf-8")
+        killer = ""
+        try:
+            target.write_text(req["source"], encoding="utf-8")
+            for files in TEST_STAGES:
+                killer = _run_stage(files, req["deselect"], log)
+                if killer:
+                    break
+        finally:
+            target.write_text(original, encoding="utf-8")
+        print(json.dumps(killer), flush=True)
+
+
+def baseline_failures(copy: Path) -> list[str]:
+    """Tests already failing on the unmutated code: deselected, so they kill nothing."""
+    broken: list[str] = []
+    for files in TEST_STAGES:
+        cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *files]
+        env = dict(os.environ, PYTHONPATH=str(copy))
+        out = subprocess.run(cmd, cwd=copy, env=env, capture_output=True, text=True).stdout
+        broken += re.findall(r"^(?:FAILED|ERROR) (\S+)", out, re.M)
+    return broken
+
+
+def run_chunk(chunk: list[Mutant], copy: Path, deselect: list[str]) -> list[tuple[Mutant, str]]:
+    """Run ``chunk`` through one worker process serving ``copy``."""
+    proc = subprocess.Popen([sys.executable, __file__, "--worker", str(copy)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                            env=dict(os.environ, PYTHONPATH=str(copy)))
+    assert proc.stdin and proc.stdout
+    results = []
+    try:
+        for m in chunk:
+            proc.stdin.write(json.dumps({"path": m.path, "source": m.source,
+                                         "deselect": deselect}) + "\n")
+            proc.stdin.flush()
+            killer = json.loads(proc.stdout.readline())
+            results.append((m, killer))
+            if not killer:  # progress: survivors as they are found
+                print(f"  survives so far: {m.key}", file=sys.stderr, flush=True)
+    finally:
+        proc.stdin.close()
+        proc.wait()
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--match", default="", help="only mutants whose key contains this")
+    parser.add_argument("--list", action="store_true", help="list the mutants and stop")
+    parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(args.worker)
+        return 0
+    todo = [m for m in mutants() if args.match in m.key]
+    if args.list:
+        print("\n".join(m.key for m in todo))
+        return 0
+    start = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="mutate-") as tmp:
+        copies = [Path(tmp) / f"w{i}" for i in range(args.jobs)]
+        for c in copies:
+            _copy_repo(c)
+        deselect = baseline_failures(copies[0])
+        if deselect:
+            print(f"already failing, deselected: {deselect}")
+        survivors, equivalent, killed = [], [], 0
+        with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+            chunks = [todo[i::args.jobs] for i in range(args.jobs)]
+            futures = [pool.submit(run_chunk, chunk, copy, deselect)
+                       for chunk, copy in zip(chunks, copies)]
+            results = [r for f in futures for r in f.result()]
+        for mutant, killer in sorted(results, key=lambda r: r[0].key):
+            if killer:
+                killed += 1
+            elif mutant.key in EQUIVALENT:
+                equivalent.append(mutant)
+            else:
+                survivors.append(mutant)
+    counted = len(todo) - len(equivalent)
+    for m in equivalent:
+        print(f"equivalent: {m.key}  ({EQUIVALENT[m.key]})")
+    for m in survivors:
+        print(f"SURVIVED: {m.key}")
+    score = 100.0 * killed / counted if counted else 100.0
+    print(f"{len(todo)} mutants, {len(equivalent)} equivalent, {killed} killed, "
+          f"{len(survivors)} survived: score {killed}/{counted} = {score:.1f}% "
+          f"({time.monotonic() - start:.0f} s)")
+    return 0 if score >= 95.0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
