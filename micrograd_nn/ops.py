@@ -576,6 +576,12 @@ class Sum(Op):
     expr = "sum({args})"
     local_text = None  # "1" for every term
 
+    @classmethod
+    def apply(cls, x: Value, y: Value | None = None, *more: Value) -> Value:
+        """A sum node over the Values given (always n-ary, however many)."""
+        terms = (x,) if y is None else (x, y, *more)
+        return _make(cls, exact_sum([v.data for v in terms]), terms, NARY)
+
     @staticmethod
     def forward(*xs: float) -> float:
         return exact_sum(list(xs))

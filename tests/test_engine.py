@@ -405,3 +405,14 @@ def test_sum_that_overflows_gives_inf_like_add_and_anomaly_mode_names_it():
                                  Value(1e308) * 10, -(Value(1e308) * 10)]).data)
     with detect_anomaly(), pytest.raises(AnomalyError, match="op 'sum' produced inf"):
         Value.sum(big)
+
+
+def test_sum_apply_makes_an_n_ary_node_for_any_number_of_terms():
+    from micrograd_nn.ops import Sum
+
+    for n in (1, 2, 3):
+        terms = [Value(float(i + 1)) for i in range(n)]
+        node = Sum.apply(*terms)
+        assert node.inputs == tuple(terms) and node.data == sum(range(1, n + 1))
+        (node * node).backward()
+        assert [t.grad for t in terms] == [2.0 * node.data] * n
