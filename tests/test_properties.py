@@ -16,15 +16,18 @@ from _exprgen import DPS, exact_gradients, exact_value
 from hypothesis import HealthCheck, given, note, settings
 from mpmath import mp, mpf
 
-from micrograd_nn import OPS, Value, gradcheck
+from micrograd_nn import OPS, GradcheckError, Value, gradcheck
 from micrograd_nn.engine import Tanh
 from micrograd_nn.graph import walk
 from micrograd_nn.testing import EXPRESSION_OPS, expressions
 
 # backward() against the exact derivative g*: |g - g*| <= REL * |g*| + ABS_FLOOR. The floor is
 # for gradients that are 0 or nearly so (cancelling paths, underflow), where relative error
-# means nothing; observed errors there are below 1e-15.
-REL, ABS_FLOOR = 1e-9, 1e-13
+# means nothing; observed errors there are below 1e-15. Observed relative errors: at most
+# 2e-12 on the graphs hypothesis 6.170 draws, 1.6e-9 on one that 6.141 (the last release
+# for Python 3.9, and PyPy's) draws, where paths cancel (n8 - n8 below an exp chain).
+REL, ABS_FLOOR = 1e-8, 1e-13
+EPS = 1e-6  # gradcheck's default step
 GRAPHS = 1000
 
 # Deterministic in CI: fixed seed, no example database, no per-example deadline.
@@ -32,10 +35,40 @@ CI = dict(derandomize=True, database=None, deadline=None,
           suppress_health_check=[HealthCheck.too_slow])
 
 
+def _central(expr, xs, i: int, eps: float) -> float:
+    """A central difference of ``expr`` in input ``i`` with step ``eps`` (data restored)."""
+    x = xs[i]
+    x0 = x.data
+    try:
+        x.data = x0 + eps
+        up = expr(*xs).data
+        x.data = x0 - eps
+        down = expr(*xs).data
+    finally:
+        x.data = x0
+    return (up - down) / (2 * eps)
+
+
+def check_finite_differences(expr, xs) -> None:
+    """gradcheck, except where the finite difference itself is unreliable: there central
+    differences with steps eps and 2 eps disagree beyond gradcheck's tolerance (curvature
+    too large for the step), so they are no evidence either way; the exact oracle below
+    still checks those inputs."""
+    try:
+        gradcheck(expr, xs)
+    except GradcheckError as error:
+        for i, _, _, numeric in error.mismatches:
+            wider = _central(expr, xs, i, 2 * EPS)
+            if abs(wider - numeric) <= 1e-5 + 1e-3 * abs(numeric):
+                raise  # a reliable difference disagrees with backward: a real failure
+            note(f"x{i}: finite differences unreliable here ({numeric!r} with step {EPS}, "
+                 f"{wider!r} with step {2 * EPS})")
+
+
 def check_gradients(expr, xs) -> None:
     """Both checks on one expression; raises with the expression's source in the notes."""
     note(expr.source())
-    gradcheck(expr, xs)
+    check_finite_differences(expr, xs)
     with mp.workdps(DPS):
         for i, (x, exact) in enumerate(zip(xs, exact_gradients(expr))):
             err = abs(mpf(x.grad) - exact)
@@ -119,6 +152,8 @@ def test_a_wrong_rule_is_caught_and_shrinks_to_short_pasteable_source(monkeypatc
         run()
     assert "'tanh' node" in str(info.value)  # gradcheck names the op whose rule is wrong
     source = next(n for n in info.value.__notes__ if n.startswith("from micrograd_nn"))
-    assert len(source.splitlines()) <= 5 and ".tanh()" in source
+    # Five lines with hypothesis 6.170 (import, x0, out = x0.tanh(), backward, print); 6.141,
+    # the last release for Python 3.9 and PyPy's, stops one op short of that (an exp first).
+    assert len(source.splitlines()) <= 6 and ".tanh()" in source
     x0 = _run_pasted(source)[0]  # the pasted repro still shows the wrong grad
     assert not math.isclose(x0.grad, 1.0 - math.tanh(x0.data) ** 2, rel_tol=1e-6)
