@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from micrograd_nn.viz import notebook
 
 from micrograd_nn import Parameter, Value, viz
+from micrograd_nn.viz import notebook
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 NOTEBOOKS = sorted(EXAMPLES.glob("*.ipynb"))
