@@ -84,9 +84,10 @@ def page_demo(o: Value, path: Path, out: TextIO) -> Path | None:
     except viz.DotNotFoundError as err:
         print(f"5. The step-through page needs Graphviz. {err}", file=out)
         return None
-    print(f"5. Open {written.resolve()} in a browser and press Next (or →) to play the",
+    print(f"5. Open {written.resolve()} in a browser and press Play (or → for one step)",
           file=out)
-    print("   backward pass above, one op at a time.", file=out)
+    print("   to watch the forward pass, then the backward pass above, one op at a time.",
+          file=out)
     return written
 
 
