@@ -57,9 +57,9 @@ def test_seed_000_tanh_sigmoid_network():
 
 
 def digits(n):
-    from sklearn.datasets import load_digits
-
-    d = load_digits()
+    datasets = pytest.importorskip(
+        "sklearn.datasets", reason="the digits data ships with scikit-learn (not installed)")
+    d = datasets.load_digits()
     return d.data[:n] / 16.0, d.target[:n]
 
 
