@@ -34,8 +34,9 @@ sys.path.insert(0, sys.argv[1])
 graph, out, new = sys.argv[2], sys.argv[3], sys.argv[4] == "new"
 if new:
     from micrograd_nn import viz
-else:
-    import viz
+else:  # the checkout before this round installed viz under its own top-level name
+    import importlib
+    viz = importlib.import_module("viz")
 from micrograd_nn import MLP, Value, losses, topological_order
 
 def mlp(sizes):
