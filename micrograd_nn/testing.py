@@ -17,6 +17,7 @@ them import them.
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
 import math
 import operator
@@ -406,14 +407,23 @@ def expressions(max_ops: int = 60, max_inputs: int = 5,
 
 
 # ---------------------------------------------------------------------------------------
-# NumPy: arrays of Values
+# NumPy: arrays of Values. NumPy is imported on first use only: the package needs nothing
+# outside the standard library, and these helpers are for tests that already use NumPy.
+
+
+def _numpy() -> Any:
+    try:
+        return importlib.import_module("numpy")
+    except ImportError:
+        raise ImportError("micrograd_nn.testing's array helpers need NumPy: "
+                          "pip install numpy") from None
 
 
 def value_array(array: Any, label: str = "") -> Any:
     """A NumPy object array of new leaf Values holding ``array``'s numbers (same shape),
     labelled ``label[i, j]`` when ``label`` is given. NumPy code then runs on it:
     ``X @ W + b``, ``np.tanh``, ``np.exp``, ``np.maximum(0, Z)``, ``np.where``..."""
-    import numpy as np
+    np = _numpy()
 
     data = np.asarray(array, dtype=float)
     out = np.empty(data.shape, dtype=object)
@@ -424,7 +434,7 @@ def value_array(array: Any, label: str = "") -> Any:
 
 
 def _floats(array: Any, field: str) -> Any:
-    import numpy as np
+    np = _numpy()
 
     a = np.asarray(array, dtype=object)
     out = np.empty(a.shape, dtype=float)
@@ -452,7 +462,7 @@ def assert_array_grads(values: Any, expected: Any, rtol: float = 1e-10, atol: fl
     within ``atol + rtol * |expected|``, entry by entry. Raises GradcheckError naming how
     many entries differ and the ``worst`` of them by index: engine vs yours."""
     __tracebackhide__ = True
-    import numpy as np
+    np = _numpy()
 
     ours = grads_of(values)
     theirs = np.asarray(expected, dtype=float)
