@@ -317,10 +317,8 @@ def _rule_probe(node: Value, distinct: list[Value]) -> dict[Value, float]:
 
 def _derivative_sums(node: Op, distinct: list[Value]) -> dict[Value, float]:
     """``derivatives()`` per distinct input: an input used twice (x * x) gets the sum."""
-    inputs = node.inputs
-    ds = node.derivatives(node.data, *[v.data for v in inputs])
     sums = {v: 0.0 for v in distinct}
-    for v, d in zip(inputs, ds):
+    for v, d in zip(node.inputs, node.local_derivatives()):
         if d is not None:
             sums[v] += d
     return sums

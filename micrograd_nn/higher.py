@@ -58,9 +58,8 @@ def _adjoints_float(output: Value) -> dict[Value, Adjoint]:
         g = adjoints.get(node, 0.0)
         if not g:  # as backward(): a zero grad passes nothing back
             continue
-        inputs = node.inputs
-        ds = node.derivatives(node.data, *[v.data for v in inputs])  # type: ignore[attr-defined]
-        for inp, d in zip(inputs, ds):
+        ds = node.local_derivatives()  # type: ignore[attr-defined]
+        for inp, d in zip(node.inputs, ds):
             if d is not None:
                 adjoints[inp] = adjoints.get(inp, 0.0) + d * g
     return adjoints

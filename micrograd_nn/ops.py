@@ -128,17 +128,21 @@ class Op(Value):
         finite difference of the op evaluates."""
         return type(self).forward(*xs)
 
+    def local_derivatives(self) -> tuple[float | None, ...]:
+        """:meth:`derivatives` at the current numbers: ∂self/∂input for each of ``inputs``,
+        None for an input a gate passes nothing to. What step-through, ``grad``,
+        ``check_ops`` and the generic rule below all evaluate."""
+        return self.derivatives(self.data, *[v.data for v in self.inputs])
+
     def local_grads(self) -> tuple[float, ...]:
         """∂self/∂input for each of ``inputs`` as numbers (see :meth:`Value.local_grads`)."""
-        ds = self.derivatives(self.data, *[v.data for v in self.inputs])
-        return tuple(0.0 if d is None else d for d in ds)
+        return tuple(0.0 if d is None else d for d in self.local_derivatives())
 
     def _backward(self) -> None:
         """The chain rule from :meth:`derivatives`: input.grad += ∂z/∂input · z.grad. Ops
         whose rule is written out (every built-in) override this for speed."""
         g = self.grad
-        inputs = self.inputs
-        for inp, d in zip(inputs, self.derivatives(self.data, *[v.data for v in inputs])):
+        for inp, d in zip(self.inputs, self.local_derivatives()):
             if d is not None:
                 inp.grad += d * g
 

@@ -156,7 +156,7 @@ def backward_steps(root: Value) -> Iterator[BackwardStep]:
     for index, node in enumerate(reversed(order)):
         g = node.grad
         inputs = node.inputs
-        ds = node.derivatives(node.data, *[v.data for v in inputs])  # type: ignore[attr-defined]
+        ds = node.local_derivatives()  # type: ignore[attr-defined]
         local = tuple(0.0 if d is None else d for d in ds)
         passed = tuple(bool(g) and d is not None for d in ds)
         contributions = []
