@@ -1,11 +1,24 @@
-"""Smoke runs of benchmarks/bench.py --quick: it runs end to end in child processes, prints
-and writes its tables and JSON, and the engines compute the same losses. No timing is
-asserted (the machine is shared; timings are the benchmark's business, not the tests')."""
+"""Smoke runs of the benchmarks package (``python -m benchmarks``) on tiny sizes: it runs end
+to end in child processes, prints and writes its tables and JSON, renders the same report
+again from that JSON, the engines compute the same losses, and (where valgrind is
+installed; under CI=true it must be) callgrind's counts come out and repeat exactly. No
+timing or count is asserted against a bound: the machine is shared, and targets are the
+benchmark's business, not the tests'.
+
+The README's Performance figures are held to the command that prints them: the block
+between its two markers must be a rendering by ``benchmarks.report`` (each line, with its
+numbers masked, is a line the renderer makes for a run of the command the block names),
+the command must parse with the package's own parser and count instructions, and the
+ratios in its instruction table must be the ratios of the counts it shows.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +26,9 @@ from typing import Any
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench.py"
+REPO = Path(__file__).resolve().parents[1]
+README = REPO / "README.md"
+BEGIN, END = "<!-- python -m benchmarks: begin -->", "<!-- python -m benchmarks: end -->"
 HEADER = "| figure | micrograd_nn | upstream micrograd | upstream ÷ micrograd_nn |"
 ROW_STARTS = [
     "| demo step: MLP 2-16-16-1, 10 points, hinge + L2",
@@ -25,51 +40,80 @@ ROW_STARTS = [
 ]
 
 
-def _bench(tmp: Path, *args: str, env: dict[str, str] | None = None
-           ) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, str(BENCH), "--quick", "--json", str(tmp / "bench.json"),
+def _bench(tmp: Path, *args: str, env: dict[str, str] | None = None,
+           timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-m", "benchmarks", "--json", str(tmp / "bench.json"),
            "--markdown", str(tmp / "bench.md"), *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env,
+                          cwd=REPO)
 
 
 @pytest.fixture(scope="module")
-def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str, dict[str, Any]]:
+def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str, dict[str, Any], Path]:
     tmp = tmp_path_factory.mktemp("bench")
-    proc = _bench(tmp)
+    proc = _bench(tmp, "--quick", "--at", "HEAD")
     assert proc.returncode == 0, proc.stderr
-    return proc.stdout, (tmp / "bench.md").read_text(), json.loads((tmp / "bench.json").read_text())
+    md = (tmp / "bench.md").read_text()
+    return proc.stdout, md, json.loads((tmp / "bench.json").read_text()), tmp / "bench.json"
 
 
 def test_quick_run_prints_and_writes_the_markdown_report(quick_run: Any) -> None:
-    stdout, md, _ = quick_run
+    stdout, md, _, _ = quick_run
     assert md in stdout
+    assert md.startswith("Measured ") and "with `python -m benchmarks --json " in md
     assert HEADER in md
     lines = md.splitlines()
     for start in ROW_STARTS:
         assert any(line.startswith(start) for line in lines), f"no row starting {start!r}"
     for condition in ("CPU time", "`gc.collect()` inside the timed region", "Heap:",
-                      "heavyweight modules loaded", "Interpreter: CPython"):
+                      "heavyweight modules loaded", "Interpreter: CPython", "(default gc)",
+                      "load average at the start of each run", "1 run(s)"):
         assert condition in md
+    assert "| target (issue 20, item 4) | measured | met? |" in md
+    assert "not judged: not the demo's size" in md  # tiny sizes are not held to targets
 
 
 def test_quick_run_writes_runs_and_conditions_as_json(quick_run: Any) -> None:
-    _, md, doc = quick_run
+    _, md, doc, _ = quick_run
     assert doc["markdown"] == md
-    assert len(doc["runs"]) == 1 and doc["runs"][0]["status"] == "ok"
-    run = doc["runs"][0]
+    timing = doc["timing"]
+    assert len(timing["runs"]) == 1 and timing["runs"][0]["status"] == "ok"
+    run = timing["runs"][0]
     assert {"demo", "width 4", "width 8"} <= run["steps"].keys()
     assert {"memory", "depth", "inference"} <= run.keys()
     c = run["conditions"]
     assert c["implementation"] == "CPython" and c["gc_collect_inside_timer"] is True
     assert c["heavy_modules_loaded"] == []
-    assert isinstance(c["heap_objects"], int)
-    assert "digits" not in doc  # --quick skips it
+    assert isinstance(c["heap_objects"], int) and c["gc_enabled"] is True
+    assert "digits" not in timing  # --quick skips it
+    assert "instructions" not in doc  # not asked for
+
+
+def test_the_engine_at_a_commit_runs_in_its_own_processes(quick_run: Any) -> None:
+    _, md, doc, _ = quick_run
+    (at,) = doc["timing"]["others"]["at HEAD"]
+    assert at["status"] == "ok"
+    assert set(at["steps"]) == {"demo"}  # --at times the demo step only
+    # the child imported the extracted engine, not this tree's
+    assert "bench-at-" in at["conditions"]["micrograd_nn_source"]
+    assert "This tree against micrograd_nn at HEAD" in md
+    # the same commit computes the same losses from the same weights
+    assert (at["steps"]["demo"]["timings"]["micrograd_nn"]["losses"]
+            == doc["timing"]["runs"][0]["steps"]["demo"]["timings"]["micrograd_nn"]["losses"])
+
+
+def test_report_only_renders_the_same_report_from_the_json(quick_run: Any) -> None:
+    _, md, _, path = quick_run
+    proc = subprocess.run([sys.executable, "-m", "benchmarks", "--report-only", str(path)],
+                          capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == md
 
 
 def test_both_engines_compute_the_same_losses(quick_run: Any) -> None:
     pytest.importorskip("micrograd.engine", reason="upstream micrograd==0.1.0 not installed")
-    _, _, doc = quick_run
-    for step in doc["runs"][0]["steps"].values():
+    _, _, doc, _ = quick_run
+    for step in doc["timing"]["runs"][0]["steps"].values():
         timings = step["timings"]
         assert {"micrograd_nn", "micrograd_nn+gc_paused", "micrograd",
                 "micrograd+gc_paused", "floor"} == timings.keys()
@@ -88,16 +132,232 @@ def test_without_upstream_the_run_reports_micrograd_nn_alone(tmp_path: Path) -> 
     fake.mkdir(parents=True)
     (fake / "__init__.py").write_text("raise ImportError('simulated: micrograd not installed')\n")
     path = os.pathsep.join(filter(None, [str(fake.parent), os.environ.get("PYTHONPATH")]))
-    proc = _bench(tmp_path, "--figures", "demo", "--no-pypy",
+    proc = _bench(tmp_path, "--quick", "--figures", "demo", "--no-pypy",
                   env={**os.environ, "PYTHONPATH": path})
     assert proc.returncode == 0, proc.stderr
     assert "not installed" in proc.stdout
-    timings = json.loads((tmp_path / "bench.json").read_text())["runs"][0]["steps"]["demo"]
-    assert set(timings["timings"]) == {"micrograd_nn", "micrograd_nn+gc_paused", "floor"}
+    doc = json.loads((tmp_path / "bench.json").read_text())
+    timings = doc["timing"]["runs"][0]["steps"]["demo"]["timings"]
+    assert set(timings) == {"micrograd_nn", "micrograd_nn+gc_paused", "floor"}
 
 
-def test_zero_runs_is_a_usage_error(tmp_path: Path) -> None:
+def test_usage_errors_say_what_is_wrong(tmp_path: Path) -> None:
     proc = _bench(tmp_path, "--runs", "0")
     assert proc.returncode == 2
     assert "--runs must be at least 1, got 0" in proc.stderr
+    proc = _bench(tmp_path, "--count-steps", "3", "1")
+    assert proc.returncode == 2 and "need HI > LO >= 1, got 3 1" in proc.stderr
+    proc = _bench(tmp_path, "--quick", "--no-pypy", "--at", "no-such-commit")
+    assert proc.returncode != 0
+    assert "--at no-such-commit: not a commit here" in proc.stderr
     assert not (tmp_path / "bench.json").exists()
+
+
+def test_without_valgrind_the_counts_say_how_to_install_it(tmp_path: Path) -> None:
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    proc = _bench(tmp_path, "--instructions-only", env={**os.environ, "PATH": str(empty)})
+    assert proc.returncode != 0
+    assert "valgrind is not installed" in proc.stderr and "apt-get install valgrind" in proc.stderr
+    assert not (tmp_path / "bench.json").exists()
+
+
+def test_a_commit_is_extracted_without_touching_the_checkout(tmp_path: Path) -> None:
+    from benchmarks.instructions import checkout
+
+    status = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain"],
+                            capture_output=True, text=True).stdout
+    worktrees = subprocess.run(["git", "-C", str(REPO), "worktree", "list"],
+                               capture_output=True, text=True).stdout
+    root, what = checkout("HEAD", tmp_path)
+    head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+                          capture_output=True, text=True).stdout.strip()
+    assert what.startswith(head + " ")
+    assert (root / "micrograd_nn" / "__init__.py").is_file()
+    assert not (root / "benchmarks").exists()  # the engine only
+    assert subprocess.run(["git", "-C", str(REPO), "status", "--porcelain"],
+                          capture_output=True, text=True).stdout == status
+    assert subprocess.run(["git", "-C", str(REPO), "worktree", "list"],
+                          capture_output=True, text=True).stdout == worktrees
+
+
+def _counted(tmp: Path, *args: str, root: Path = REPO) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "BENCH_DEMO_POINTS": "2",
+           "BENCH_FLOOR_NODES": "50"}
+    return subprocess.run([sys.executable, "-m", "benchmarks.counted", *args], cwd=root,
+                          env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_every_counted_workload_runs_and_checks_its_engine(tmp_path: Path) -> None:
+    from benchmarks import counted
+
+    for workload in counted.WORKLOADS:
+        for mode in counted.MODES:
+            proc = _counted(tmp_path, "micrograd_nn", workload, mode, "2", str(REPO))
+            assert proc.returncode == 0, (workload, mode, proc.stderr)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    proc = _counted(tmp_path, "micrograd_nn", "demo", "default", "1", str(elsewhere))
+    assert proc.returncode == 3
+    assert f"expected micrograd_nn from {elsewhere}" in proc.stderr
+
+
+def _fake_counts(engines: list[tuple[str, str]], points: int = 100) -> dict[str, Any]:
+    """A counts document of the shape instructions.measure_all writes (numbers made up:
+    only the arithmetic and the layout of the report are under test)."""
+    from benchmarks import counted
+
+    per = {counted.DEMO: 500e6, counted.FLOOR: 200e6, counted.PHASE_BUILD: 200e6,
+           counted.PHASE_WALK: 300e6, counted.PHASE_BACKWARD: 380e6,
+           counted.PHASE_FREE: 420e6}
+    figures = []
+    for i, (key, _) in enumerate(engines):
+        for workload, n in per.items():
+            if key != "this" and workload != counted.DEMO:
+                continue
+            for mode in counted.MODES:
+                value = n * (1 + i) * (0.9 if mode == "paused" else 1.0)
+                figures.append({"engine": key, "workload": workload, "mode": mode,
+                                "per_step": [value, value] if key == "this" else [value]})
+    return {"valgrind": "valgrind-3.19.0", "python": "CPython 3.11.7", "load_average": [1.0],
+            "hash_seed": "0", "aslr_off": True, "lo": 1, "hi": 3, "repeat": 2,
+            "upstream": "micrograd 0.1.0", "sizes": [2, 16, 16, 1], "points": points,
+            "nodes": 65818, "figures": figures,
+            "engines": [{"key": k, "label": label, "engine": "micrograd" if k == "upstream"
+                         else "micrograd_nn", "root": None} for k, label in engines]}
+
+
+def test_the_phases_add_up_to_the_step_and_the_ratios_are_the_counts() -> None:
+    from benchmarks import report
+
+    counts = _fake_counts([("this", "micrograd_nn, this tree (abc1234)"),
+                           ("at abc0000", "micrograd_nn at abc0000"),
+                           ("upstream", "upstream micrograd 0.1.0")])
+    p = report.phases(counts, "this")
+    assert p is not None
+    assert p["build"] + p["walk"] + p["rules"] + p["free"] + p["rest"] == p["step"]
+    assert (p["walk"], p["rules"], p["free"]) == (0.9 * 100e6, 0.9 * 80e6, 0.9 * 40e6)
+    text = report.instruction_table(counts)
+    _check_instruction_ratios(text)
+    assert "| this tree ÷ floor (1.00× would be the floor itself) | 2.50× | 2.50× |" in text
+    assert "| upstream ÷ this tree (times fewer instructions than upstream) | 3.00× |" in text
+    targets = report.target_rows({"instructions": counts})
+    assert ["demo step ≤ 1.8× the floor in instructions, default gc", "2.50×",
+            "not met"] in targets
+    assert ["≥ 3× fewer instructions than upstream, both collectors paused", "3.00×",
+            "**met**"] in targets
+
+
+def _check_instruction_ratios(text: str) -> None:
+    """Each ratio row of an instruction table equals the ratio of the counts shown above it
+    (to the two decimals shown, allowing for the counts' rounding to 0.1 M)."""
+    rows = [[c.strip() for c in line.strip("|").split("|")] for line in text.splitlines()
+            if line.startswith("| ") and not line.startswith("| instructions per")]
+    counts = {r[0]: [_millions(c) for c in r[1:]] for r in rows if r[1].endswith(" M")}
+    this = next(v for k, v in counts.items() if "this tree" in k)
+    floor = next(v for k, v in counts.items() if k.startswith("floor"))
+    checked = 0
+    for label, *cells in rows:
+        if not cells[0].endswith("×"):
+            continue
+        if label.startswith("this tree ÷ floor"):
+            num, den = this, floor
+        elif label.startswith("upstream ÷ this tree"):
+            num, den = next(v for k, v in counts.items() if k.startswith("upstream")), this
+        else:
+            commit = re.match(r"this tree ÷ (at \S+)", label)
+            assert commit, label
+            num = this
+            den = next(v for k, v in counts.items() if k.endswith(commit.group(1)))
+        for cell, n, d in zip(cells, num, den):
+            shown = float(cell.rstrip("×"))
+            assert abs(shown - n / d) <= 0.005 + (n + d) * 0.05 / d**2 + 1e-9, (label, cell)
+            checked += 1
+    assert checked >= 2
+
+
+def _millions(cell: str) -> float:
+    return float(cell.split(" M")[0].split("–")[0].replace(",", ""))
+
+
+# ---------------------------------------------------------------- callgrind (valgrind)
+
+def _need_valgrind() -> None:
+    if shutil.which("valgrind"):
+        return
+    reason = "valgrind is not installed (apt-get install valgrind)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true, so the instruction counts must be tested, but {reason}")
+    pytest.skip(reason)
+
+
+def test_callgrind_counts_come_out_and_repeat_exactly(tmp_path: Path) -> None:
+    _need_valgrind()
+    proc = _bench(tmp_path, "--instructions-only", "--only", "floor", "--count-points", "2",
+                  "--count-steps", "1", "2", "--count-repeat", "2", "--no-upstream",
+                  "--no-phases", timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads((tmp_path / "bench.json").read_text())
+    counts = doc["instructions"]
+    assert counts["points"] == 2 and counts["hash_seed"] == "0"
+    assert [(f["workload"], f["mode"]) for f in counts["figures"]] == [("floor", "default"),
+                                                                       ("floor", "paused")]
+    for f in counts["figures"]:
+        a, b = f["per_step"]
+        assert a == b > 0, f  # two processes, the same count
+        assert len(f["totals"]["1"]) == len(f["totals"]["2"]) == 2
+    md = (tmp_path / "bench.md").read_text()
+    assert "identical in 2 of 2 figures" in md
+    assert f"| floor: {counts['nodes']:,} bare three-slot objects made and freed |" in md
+    assert "valgrind-" in md and "PYTHONHASHSEED=0" in md
+
+
+# ---------------------------------------------------------------- README's figures
+
+def _readme_block() -> list[str]:
+    text = README.read_text()
+    section = text[text.index("\n## Performance"):]
+    section = section[:section.index("\n## ", 1)]
+    assert BEGIN in section and END in section, "README Performance: no generated block"
+    return section[section.index(BEGIN) + len(BEGIN):section.index(END)].strip().splitlines()
+
+
+def _mask(line: str) -> str:
+    line = re.sub(r"\bat [0-9A-Za-z][\w.~^-]*", "at C", line)  # a commit given with --at
+    line = re.sub(r"\(([0-9a-f]{7,40})(\+dirty)?\)", "(C)", line)  # this tree's commit
+    line = re.sub(r"`python -m benchmarks[^`]*`", "`CMD`", line)
+    line = re.sub(r"Linux-[^,]*|AMD [^,]*|Intel[^,]*", "MACHINE", line)
+    line = re.sub(r"valgrind-[\d.]+", "valgrind-V", line)
+    return re.sub(r"\d[\d,.]*", "#", line)
+
+
+def test_readme_performance_is_what_the_command_prints(quick_run: Any) -> None:
+    from benchmarks import report
+    from benchmarks.__main__ import parse
+
+    block = _readme_block()
+    first = re.fullmatch(r"Measured \S+ \S+ with `(python -m benchmarks[^`]*)`\.", block[0])
+    assert first, f"the block must open with the command that printed it: {block[0]!r}"
+    argv = shlex.split(first.group(1))[3:]
+    args = parse(argv)  # a usage error fails here
+    assert args.instructions and not args.quick and not args.instructions_only
+    # A rendering for a run of that command: the quick run's times (real), with the counts
+    # and digits filled in as that command would make them (made-up numbers: the lines'
+    # shapes are what is compared, every number masked).
+    _, _, doc, _ = quick_run
+    engines = [("this", "micrograd_nn, this tree (abc1234)")]
+    engines += [(f"at {c}", f"micrograd_nn at {c}") for c in args.at]
+    engines.append(("upstream", "upstream micrograd 0.1.0"))
+    timing = dict(doc["timing"])
+    timing["others"] = {f"at {c}": timing["others"]["at HEAD"] for c in args.at}
+    timing["digits"] = {k: [{"status": "ok", "train_seconds": 7.0, "test_accuracy": 0.95}]
+                        for k in ("cpython", "pypy")}
+    made = {"date": "2026-01-01 00:00", "command": first.group(1), "timing": timing,
+            "instructions": _fake_counts(engines)}
+    rendered = {_mask(line) for line in report.document(made).splitlines()}
+    for line in block:
+        assert _mask(line) in rendered, f"README line not printed by the command: {line!r}"
+    table = "\n".join(line for line in block if line.startswith("| "))
+    _check_instruction_ratios("\n".join(
+        line for line in table.splitlines()
+        if "×" in line or " M |" in line and "(" not in line.split("|")[2]))

@@ -1,11 +1,15 @@
-"""Timing: CPU seconds per sample, engines alternating, medians with their spread, and
-the conditions a run happened under."""
+"""Timing: CPU seconds per sample, engines alternating (ABBA) within a process, medians
+with their spread, the conditions a run happened under, and the runs themselves: each a
+fresh child process (``python -m benchmarks --child``), CPython and PyPy interleaved, and
+micrograd_nn at other commits (``--at``) interleaved with this tree's."""
 
 from __future__ import annotations
 
 import gc
+import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -13,6 +17,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+PYPY = "pypy3"
 
 # Imported by none of the figures; a run lists whichever of them are loaded, because a
 # large heap makes every gc.collect() (and every automatic collection) slower.
@@ -124,3 +131,68 @@ def _cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or "unknown"
+
+
+# ---------------------------------------------------------------- the runs: child processes
+
+def say(message: str) -> None:
+    """Progress, on standard error (standard output is the report)."""
+    print(f"benchmarks: {message}", file=sys.stderr, flush=True)
+
+
+def child_command(interpreter: str, quick: bool, repeats: int, big: bool,
+                  figures: str) -> list[str]:
+    """The command line of one measuring child."""
+    cmd = [interpreter, "-m", "benchmarks", "--child", "--repeats", str(repeats),
+           "--figures", figures]
+    return cmd + [flag for flag, on in (("--quick", quick), ("--big", big)) if on]
+
+
+def child_env(engine_root: Path) -> dict[str, str]:
+    """A child's environment: the benchmarks package importable from this checkout, after
+    the engine's folder (the child's working directory, first on its path)."""
+    path = os.pathsep.join(filter(None, [str(engine_root), str(REPO),
+                                         os.environ.get("PYTHONPATH")]))
+    return {**os.environ, "PYTHONPATH": path}
+
+
+def run_child(cmd: list[str], engine_root: Path) -> dict[str, Any]:
+    """Run one child in ``engine_root``; its JSON document, or a status saying why none."""
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=None, text=True,
+                          cwd=engine_root, env=child_env(engine_root))
+    if proc.returncode != 0:
+        return {"status": f"failed: exit {proc.returncode} ({' '.join(cmd[:3])})"}
+    doc: dict[str, Any] = json.loads(proc.stdout)
+    return doc | {"status": "ok"}
+
+
+def engine_root() -> Path:
+    """The folder holding the micrograd_nn this process imports."""
+    import micrograd_nn
+
+    return Path(micrograd_nn.__file__).resolve().parents[1]
+
+
+def run_all(runs: int, quick: bool, repeats: int, big: bool, figures: str, pypy: bool,
+            others: dict[str, Path]) -> dict[str, Any]:
+    """``runs`` CPython children of this tree; as many PyPy ones (training steps only) where
+    ``pypy3`` is on PATH; as many of each engine in ``others`` (its label: its folder; demo
+    step only). Within each round the order alternates, so drift hits all alike."""
+    pypy_path = shutil.which(PYPY) if pypy else None
+    here = engine_root()
+    kinds: list[tuple[str, list[str], Path]] = [
+        ("cpython", child_command(sys.executable, quick, repeats, big, figures), here)]
+    if pypy_path:
+        kinds.append(("pypy", child_command(pypy_path, quick, repeats, big,
+                                            "demo" if figures == "demo" else "steps"), here))
+    for label, root in others.items():
+        kinds.append((label, child_command(sys.executable, quick, repeats, False, "demo"),
+                      root))
+    out: dict[str, Any] = {kind: [] for kind, _, _ in kinds}
+    for i in range(runs):
+        for kind, cmd, root in (kinds if i % 2 == 0 else kinds[::-1]):
+            say(f"run {i + 1}/{runs}: {kind} child")
+            out[kind].append(run_child(cmd, root))
+    if not pypy_path:
+        out["pypy"] = "--no-pypy given" if not pypy else f"{PYPY} is not on PATH"
+    return out
