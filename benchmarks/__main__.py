@@ -22,6 +22,7 @@ import shlex
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -102,28 +103,29 @@ def parent(args: argparse.Namespace, argv: list[str]) -> int:
                            "command": shlex.join(["python", "-m", "benchmarks", *argv])}
     failed: list[str] = []
     path = args.json or HERE / "results" / time.strftime("bench-%Y%m%d-%H%M%S.json")
+    counting = None
+    pool = ThreadPoolExecutor(max_workers=1)
     if args.instructions or args.instructions_only:
         ins.valgrind()  # says how to install it, before anything runs
         lo, hi = args.count_steps
-        doc["instructions"] = ins.measure_all(
-            args.at, lo, hi, args.count_repeat, args.jobs, not args.no_phases,
-            args.count_points, timing.say, not args.no_upstream, args.only)
-        if not args.instructions_only:  # the slow part is done: keep it, whatever follows
-            _write(path, json.dumps(doc, indent=1) + "\n")
-    if not args.instructions_only:
-        with tempfile.TemporaryDirectory(prefix="bench-at-") as tmp:
-            others = {f"at {c}": ins.checkout(c, Path(tmp))[0] for c in args.at}
-            runs = timing.run_all(args.runs, args.quick, args.repeats, args.big, args.figures,
-                                  not args.no_pypy, others)
-        doc["timing"] = {"runs": runs.pop("cpython"), "pypy": runs.pop("pypy", []),
-                         "others": runs}
-        if args.figures == "all" and not args.quick:
-            timing.say("digits example (its own processes, CPython and PyPy alternating)")
-            doc["timing"]["digits"] = figures.measure_digits(args.runs, timeout=600)
-        failed = [r["status"] for r in doc["timing"]["runs"] if r["status"] != "ok"]
-        if len(failed) == len(doc["timing"]["runs"]):
-            print(f"benchmarks: every run failed: {failed}", file=sys.stderr)
-            return 1
+        # callgrind's counts do not depend on the load, so they are taken while the timed
+        # runs go on (which report the load average they met)
+        counting = pool.submit(ins.measure_all, args.at, lo, hi, args.count_repeat,
+                               args.jobs, not args.no_phases, args.count_points, timing.say,
+                               not args.no_upstream, args.only)
+    try:
+        if not args.instructions_only:
+            doc["timing"] = timed(args)
+            failed = [r["status"] for r in doc["timing"]["runs"] if r["status"] != "ok"]
+            if len(failed) == len(doc["timing"]["runs"]):
+                print(f"benchmarks: every run failed: {failed}", file=sys.stderr)
+                return 1
+            if counting:  # keep what is done, whatever happens to the counts
+                _write(path, json.dumps(doc, indent=1) + "\n")
+        if counting:
+            doc["instructions"] = counting.result()
+    finally:
+        pool.shutdown(wait=True)
     doc["markdown"] = report.document(doc)
     print(doc["markdown"])
     _write(path, json.dumps(doc, indent=1) + "\n")
@@ -131,6 +133,20 @@ def parent(args: argparse.Namespace, argv: list[str]) -> int:
         _write(args.markdown, doc["markdown"])
     print(f"JSON: {path}" + (f"; markdown: {args.markdown}" if args.markdown else ""))
     return 1 if failed else 0
+
+
+def timed(args: argparse.Namespace) -> dict[str, Any]:
+    """The timed runs (children of this tree, PyPy, each ``--at`` engine) and digits."""
+    with tempfile.TemporaryDirectory(prefix="bench-at-") as tmp:
+        others = {f"at {c}": ins.checkout(c, Path(tmp))[0] for c in args.at}
+        runs = timing.run_all(args.runs, args.quick, args.repeats, args.big, args.figures,
+                              not args.no_pypy, others)
+    out: dict[str, Any] = {"runs": runs.pop("cpython"), "pypy": runs.pop("pypy", []),
+                           "others": runs}
+    if args.figures == "all" and not args.quick:
+        timing.say("digits example (its own processes, CPython and PyPy alternating)")
+        out["digits"] = figures.measure_digits(args.runs, timeout=600)
+    return out
 
 
 def report_only(args: argparse.Namespace) -> int:

@@ -190,7 +190,10 @@ def document(doc: dict[str, Any]) -> str:
                   "", *phase_section(counts)]
     if timing:
         runs = [r for r in timing["runs"] if r["status"] == "ok"]
-        parts += ["", "### CPU time", "", *method(timing, runs[0]), "", *conditions(runs), "",
+        concurrent = ["- The instruction counts above were taken while these runs went on: their "
+                      "callgrind processes are part of the load average shown."] if counts else []
+        parts += ["", "### CPU time", "", *method(timing, runs[0]), *concurrent, "",
+                  *conditions(runs), "",
                   main_table(timing, runs), "", *before_after_section(timing, runs), "",
                   *pypy_section(timing, runs)]
     parts += ["", "### Targets (issue 20)", "", table(TARGET_HEADER, target_rows(doc))]
