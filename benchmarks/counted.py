@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from . import workloads as w
@@ -17,13 +18,14 @@ from . import workloads as w
 # What each child workload does per step; gc mode "paused" wraps each step in gc_off().
 DEMO = "demo"  # upstream's demo step: build, zero grads, backward, SGD, free
 FLOOR = "floor"  # as many bare three-slot objects, each linked to two earlier ones
-# Phases of the demo step (collector paused; the graphs of the "kept" phases stay alive
-# until os._exit, so no freeing is counted in them):
-PHASE_BUILD = "phase-build"  # build the loss's graph, keep it
-PHASE_WALK = "phase-walk"  # build, then backward() from loss * 0.0, keep
-PHASE_BACKWARD = "phase-backward"  # build, then loss.backward(), keep
-PHASE_FREE = "phase-free"  # build, loss.backward(), then drop the graph
-PHASES = (PHASE_BUILD, PHASE_WALK, PHASE_BACKWARD, PHASE_FREE)
+# Phases of the demo step (collector paused, weights fixed: no SGD, so every step does the
+# same work). Each drops its graph at the end of the step, as training does: keeping the
+# graphs alive instead makes every build take fresh memory, which costs more than reusing
+# the freed memory training reuses (and makes "free" come out negative).
+PHASE_BUILD = "phase-build+free"  # build the loss's graph, drop it
+PHASE_WALK = "phase-walk+free"  # build, backward() from loss * 0.0, drop
+PHASE_BACKWARD = "phase-backward+free"  # build, loss.backward(), drop
+PHASES = (PHASE_BUILD, PHASE_WALK, PHASE_BACKWARD)
 WORKLOADS = (DEMO, FLOOR, *PHASES)
 MODES = ("default", "paused")
 
@@ -39,28 +41,23 @@ def run_workload(engine: str, workload: str, mode: str, steps: int) -> None:
     sizes, points = _demo_shape()
     xs, ys = w.two_moons(points)
     model = w.build_model(cls, w.initial_weights(sizes))
-    kept: list[Any] = []
     for i in range(steps):
         if workload == DEMO:
             lr = 1.0 - 0.9 * i / 100  # upstream demo's schedule
-            _maybe_paused(mode, lambda lr=lr: w.sgd_step(cls, model, xs, ys, w.DEMO_ALPHA, lr))
+            _maybe_paused(mode, partial(w.sgd_step, cls, model, xs, ys, w.DEMO_ALPHA, lr))
         else:
-            _maybe_paused(mode, lambda: _phase(cls, workload, model, xs, ys, kept))
+            _maybe_paused(mode, partial(_phase, cls, workload, model, xs, ys))
 
 
-def _phase(cls: Any, phase: str, model: list[Any], xs: list[list[float]], ys: list[int],
-           kept: list[Any]) -> None:
+def _phase(cls: Any, phase: str, model: list[Any], xs: list[list[float]],
+           ys: list[int]) -> None:
     loss = w.hinge_loss(cls, model, xs, ys, w.DEMO_ALPHA)
     if phase == PHASE_WALK:
         # every node's grad is 0 from a root times 0, so an engine that passes nothing back
         # from a zero grad (micrograd_nn) runs no rule: what is left is finding the order
-        zero = loss * 0.0
-        zero.backward()
-        kept.append(zero)
-    elif phase in (PHASE_BACKWARD, PHASE_FREE):
+        (loss * 0.0).backward()
+    elif phase == PHASE_BACKWARD:
         loss.backward()
-    if phase != PHASE_FREE:
-        kept.append(loss)
 
 
 def _maybe_paused(mode: str, fn: Callable[[], Any]) -> None:
@@ -78,7 +75,7 @@ def _demo_shape() -> tuple[list[int], int]:
 
 
 def child_main(argv: list[str]) -> None:
-    """``ENGINE WORKLOAD MODE STEPS [ENGINE_ROOT]``: run it, say which engine file ran."""
+    """``ENGINE WORKLOAD MODE STEPS [ENGINE_ROOT]``: run it (from ENGINE_ROOT's engine)."""
     engine, workload, mode, steps = argv[0], argv[1], argv[2], int(argv[3])
     if engine == w.OURS and len(argv) > 4:
         import micrograd_nn

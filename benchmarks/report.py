@@ -35,10 +35,11 @@ def time_cell(summaries: list[dict[str, Any]]) -> str:
     return cell + (f" (runs {fmt_time(lo)}–{fmt_time(hi)})" if len(summaries) > 1 else "")
 
 
-def ratio_cell(ratios: list[float], what: str = "") -> str:
+def ratio_cell(ratios: list[float], what: str = "", places: int = 1) -> str:
     """A per-run ratio: its median (``what`` it means), and its range over the runs."""
     med, lo, hi = fold(ratios)
-    return f"{med:.1f}×{what}" + (f" (runs {lo:.1f}–{hi:.1f}×)" if len(ratios) > 1 else "")
+    p = places
+    return f"{med:.{p}f}×{what}" + (f" (runs {lo:.{p}f}–{hi:.{p}f}×)" if len(ratios) > 1 else "")
 
 
 def step_label(step: dict[str, Any]) -> str:
@@ -313,7 +314,7 @@ def instruction_method(counts: dict[str, Any]) -> list[str]:
     lo, hi = counts["lo"], counts["hi"]
     return [
         f"- Per step: (instructions of a process doing {hi} steps − one doing {lo}) ÷ "
-        f"{hi - lo}, each a fresh `python -m benchmarks.instructions` process under "
+        f"{hi - lo}, each a fresh `python -m benchmarks.counted` process under "
         f"`valgrind --tool=callgrind`, ending with `os._exit` (no teardown): starting Python, "
         "imports, building the model and the first step's warm-up cancel out.",
         f"- {counts['valgrind']}, {counts.get('python', 'CPython')}, PYTHONHASHSEED="
@@ -366,47 +367,45 @@ def instruction_table(counts: dict[str, Any]) -> str:
 
 
 PHASE_ROWS = [
-    ("build", "build: the forward pass, making the graph"),
+    ("build", "build and free: the forward pass making the graph, then dropping it"),
     ("walk", "walk: backward() from loss · 0, so no rule runs (finding the order)"),
     ("rules", "rules: backward() − walk (each op's derivative, grads accumulated)"),
-    ("free", "free: dropping the graph (reference counting)"),
-    ("rest", "rest: zeroing grads, SGD update (whole step − the phases above)"),
-    ("step", "whole demo step, gc paused"),
+    ("total", "build, backward and free (weights fixed)"),
 ]
 
 
 def phases(counts: dict[str, Any], engine: str) -> dict[str, float] | None:
     """Per-step instructions of each phase for ``engine`` (paused), from the phase runs."""
     got = {p: _m(_figure(counts, engine, p, "paused")) for p in cnt.PHASES}
-    step = _m(_figure(counts, engine, cnt.DEMO, "paused"))
-    if step is None or any(v is None for v in got.values()):
+    b, walk, k = got[cnt.PHASE_BUILD], got[cnt.PHASE_WALK], got[cnt.PHASE_BACKWARD]
+    if b is None or walk is None or k is None:
         return None
-    b, k = got[cnt.PHASE_BUILD], got[cnt.PHASE_BACKWARD]
-    walk, f = got[cnt.PHASE_WALK], got[cnt.PHASE_FREE]
-    assert b is not None and k is not None and walk is not None and f is not None
-    out = {"build": b, "walk": walk - b, "rules": k - walk, "free": f - k, "step": step}
-    out["rest"] = step - f  # f: build + backward + free, one run
-    return out
+    return {"build": b, "walk": walk - b, "rules": k - walk, "total": k}
 
 
 def phase_section(counts: dict[str, Any]) -> list[str]:
     """The profile by phase, one column per micrograd_nn engine, and how it was taken."""
     engines = [e for e in counts["engines"] if e["engine"] == OURS]
-    cols = [(e, phases(counts, e["key"])) for e in engines]
-    cols = [(e, p) for e, p in cols if p]
+    cols: list[tuple[dict[str, Any], dict[str, float]]] = []
+    for e in engines:
+        p = phases(counts, e["key"])
+        if p:
+            cols.append((e, p))
     if not cols:
-        return ["Not measured (`--no-phases`)."]
+        return ["No phase counts in these results (`--no-phases`, or results of an older "
+                "phase method)."]
     header = ["phase of the demo step (gc paused), per step", *(e["label"] for e, _ in cols)]
-    rows = [[label, *(f"{p[key] / 1e6:,.1f} M ({p[key] / p['step']:.0%})" for _, p in cols)]
+    rows = [[label, *(f"{p[key] / 1e6:,.1f} M ({p[key] / p['total']:.0%})" for _, p in cols)]
             for key, label in PHASE_ROWS]
     return [
-        "Each phase is a difference of counts as above, with the collector paused; the "
-        "phases' processes keep every step's graph alive (until `os._exit`), so no freeing "
-        "is counted in them: build = build and keep; walk = build, then `(loss * 0.0)."
-        "backward()` (every grad is 0, and a node whose grad is 0 passes nothing back, so "
-        "what is left of backward is finding the order and visiting the nodes) − build; "
-        "rules = build + `loss.backward()` − build − walk; free = build, backward and drop "
-        "− build and backward, kept.", "", table(header, rows)]
+        "Each phase is a difference of counts as above, with the collector paused and the "
+        "weights fixed (no SGD, so each step does the same work), every step dropping its "
+        "graph as training does: build and free = build, drop; walk = build, "
+        "`(loss * 0.0).backward()` (every grad is 0, and a node whose grad is 0 passes "
+        "nothing back, so what is left of backward is finding the order and visiting the "
+        "nodes), drop − build and free; rules = build, `loss.backward()`, drop − the walk's "
+        "count. Zeroing grads and the SGD update are the rest of the whole step above.", "",
+        table(header, rows)]
 
 
 def before_after_section(timing: dict[str, Any], runs: list[dict[str, Any]]) -> list[str]:
@@ -427,7 +426,7 @@ def before_after_section(timing: dict[str, Any], runs: list[dict[str, Any]]) -> 
             theirs = [d["steps"]["demo"]["timings"][OURS + mode] for d in ok]
             ratio = [t["median"] / o["median"] for t, o in zip(theirs, ours)]
             rows.append([f"demo step, {how}", time_cell(ours), time_cell(theirs),
-                         ratio_cell(ratio)])
+                         ratio_cell(ratio, places=2)])
     label = ", ".join(others)
     return [f"This tree against micrograd_nn {label}: the same harness, each engine in its "
             "own processes, runs alternating (ratio = before ÷ after, above 1× means this "

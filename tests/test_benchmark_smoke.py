@@ -41,7 +41,7 @@ ROW_STARTS = [
 
 
 def _bench(tmp: Path, *args: str, env: dict[str, str] | None = None,
-           timeout: float = 300) -> subprocess.CompletedProcess[str]:
+           timeout: float = 900) -> subprocess.CompletedProcess[str]:
     cmd = [sys.executable, "-m", "benchmarks", "--json", str(tmp / "bench.json"),
            "--markdown", str(tmp / "bench.md"), *args]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env,
@@ -208,8 +208,7 @@ def _fake_counts(engines: list[tuple[str, str]], points: int = 100) -> dict[str,
     from benchmarks import counted
 
     per = {counted.DEMO: 500e6, counted.FLOOR: 200e6, counted.PHASE_BUILD: 200e6,
-           counted.PHASE_WALK: 300e6, counted.PHASE_BACKWARD: 380e6,
-           counted.PHASE_FREE: 420e6}
+           counted.PHASE_WALK: 300e6, counted.PHASE_BACKWARD: 380e6}
     figures = []
     for i, (key, _) in enumerate(engines):
         for workload, n in per.items():
@@ -235,8 +234,8 @@ def test_the_phases_add_up_to_the_step_and_the_ratios_are_the_counts() -> None:
                            ("upstream", "upstream micrograd 0.1.0")])
     p = report.phases(counts, "this")
     assert p is not None
-    assert p["build"] + p["walk"] + p["rules"] + p["free"] + p["rest"] == pytest.approx(p["step"])
-    assert [p["walk"], p["rules"], p["free"]] == pytest.approx([90e6, 72e6, 36e6])
+    assert p["build"] + p["walk"] + p["rules"] == pytest.approx(p["total"])
+    assert [p["build"], p["walk"], p["rules"]] == pytest.approx([180e6, 90e6, 72e6])
     text = report.instruction_table(counts)
     _check_instruction_ratios(text)
     assert "| this tree ÷ floor (1.00× would be the floor itself) | 2.50× | 2.50× |" in text
@@ -326,7 +325,8 @@ def _mask(line: str) -> str:
     line = re.sub(r"\bat [0-9A-Za-z][\w.~^-]*", "at C", line)  # a commit given with --at
     line = re.sub(r"\(([0-9a-f]{7,40})(\+dirty)?\)", "(C)", line)  # this tree's commit
     line = re.sub(r"`python -m benchmarks[^`]*`", "`CMD`", line)
-    line = re.sub(r"Linux-[^,]*|AMD [^,]*|Intel[^,]*", "MACHINE", line)
+    line = re.sub(r"Machine: .*? cores", "Machine: M cores", line)
+    line = re.sub(r"^PyPy: .*?; upstream is compared", "PyPy: V; upstream is compared", line)
     line = re.sub(r"valgrind-[\d.]+", "valgrind-V", line)
     line = re.sub(r"\*\*met[^*|]*\*\*|not met[^|]*|not judged[^|]*", "VERDICT", line)
     line = re.sub(r"\d[\d,.]*", "#", line)
@@ -353,7 +353,10 @@ def test_readme_performance_is_what_the_command_prints(quick_run: Any) -> None:
     runs = json.loads(json.dumps(doc["timing"]["runs"])) * 3  # as if 3 runs (the default)
     for run in runs:
         run["steps"]["demo"]["points"] = 100  # the demo's size: its targets are judged
-    timing = {"runs": runs, "pypy": doc["timing"]["pypy"] * 3,
+    pypy = doc["timing"]["pypy"]
+    if isinstance(pypy, str):  # no pypy3 here: CPython's runs have the same layout
+        pypy = json.loads(json.dumps(doc["timing"]["runs"]))
+    timing = {"runs": runs, "pypy": pypy * 3,
               "others": {f"at {c}": doc["timing"]["others"]["at HEAD"] * 3 for c in args.at}}
     timing["digits"] = {k: [{"status": "ok", "train_seconds": 7.0, "test_accuracy": 0.95}]
                         for k in ("cpython", "pypy")}
