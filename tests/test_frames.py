@@ -163,11 +163,13 @@ def test_page_is_one_svg_with_data_for_every_forward_and_backward_step(tmp_path)
     assert len(data["forward"]) == len(ops) and len(data["backward"]) == len(steps)
     assert f"Step 0 / {len(ops) + len(steps)}" in page
     names = data["names"]
-    assert [names[f[0]] for f in data["forward"]] == [n.label for n in ops]  # inputs first
-    assert data["forward"][-1][1:] == ["o = sigmoid(n)", "= sigmoid(7.0000) = 0.9991"]
+    assert [names[f["node"]] for f in data["forward"]] == [n.label for n in ops]  # inputs first
+    assert data["forward"][-1] == {"node": names.index("o"), "equation": "o = sigmoid(n)",
+                                   "numbers": "= sigmoid(7.0000) = 0.9991"}
     for step, row in zip(steps, data["backward"]):
-        assert names[row[0]] == step.node.label
-        assert row[1] == step.equation() and row[2] == step.lines()
+        assert names[row["node"]] == step.node.label
+        assert row["equation"] == step.equation() and row["lines"] == step.lines()
+        assert row["passed"] == list(step.passed)
     assert leaves["w1"].grad == 2.0 * o.data * (1 - o.data)  # grads left as backward's
     assert f"w1.grad = {format_number(leaves['w1'].grad)}" in data["done"]
     external = re.findall(r'(?:src|href)\s*=\s*"(?!#)[^"]*"|@import|url\(\s*["\']?http', page)
@@ -181,15 +183,13 @@ def test_page_changes_replay_to_backwards_grads_with_draw_dot_colours(tmp_path):
     data = viz.page.step_data(root, order)
     shown = {}
     for row in data["backward"]:
-        for k, text, fill in row[4]:
-            shown[k] = (text, fill)
+        for change in row["changes"]:
+            shown[change["node"]] = (change["grad"], change["fill"])
     scale = viz.dot.largest_grad(order)
     for k, node in enumerate(order):
         if node.grad and not isinstance(node, Constant):
             assert shown[k] == (f"grad {format_number(final[node])}",
                                 grad_colour(final[node], scale)), data["names"][k]
-    widest = data["widest"]
-    assert all(len(format_number(w)) >= len(format_number(final[n])) for n, w in zip(order, widest))
 
 
 def test_page_ids_are_unique_and_data_is_script_safe(tmp_path):
