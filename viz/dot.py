@@ -50,10 +50,12 @@ _PARAM_BORDER = "#1b7837"
 _CONSTANT_GREY = "#777777"
 _CLUSTER_GREY = "#8a8a8a"
 # An edge from a node read by more than _FAN_OUT ops (a layer's activation, read by every
-# neuron of the next layer: 256 edges between two 16-wide layers) is drawn thin and
-# translucent, so a dense bundle reads as a grey band with its edges visible, not a black bar.
+# neuron of the next layer: 256 edges between two 16-wide layers, which Graphviz routes
+# through one channel) is drawn thin and light grey, so the bundle reads as a light band
+# (under which the page's orange edge of the current step stands out), not a black bar.
+# Opaque: translucent edges that overlap add up to black again.
 _FAN_OUT = 4
-_BUNDLE_EDGE = {"color": "#4a4a4a66", "penwidth": "0.6", "arrowsize": "0.5"}
+_BUNDLE_EDGE = {"color": "#c4c4c4", "penwidth": "0.6", "arrowsize": "0.5"}
 
 
 def draw_dot(root: Value, rankdir: str = "LR", show_grad: bool = True,
@@ -100,8 +102,9 @@ def draw_order(order: list[Value], names: dict[Value, str], rankdir: str = "LR",
     ``drawn_order(root, ...)`` and ``names`` ``node_names(root)``, so a caller that has them
     (the step page, the frames) walks the graph once. ``grads`` (one per node of ``order``)
     are the grads to show instead of the nodes' own: nothing is written to a node.
-    ``compact=True`` stacks each box's name, data and grad on three lines, which keeps a
-    left-to-right graph narrow (the step page draws that way)."""
+    ``compact=True`` stacks each box's name, data and grad on three lines and draws op
+    ellipses and the gaps between ranks smaller, which keeps a left-to-right graph narrow
+    enough to read whole on a screen (the step page draws that way)."""
     from .diagram import Diagram  # imports graphviz, which the rest of viz does not need
 
     _check_arguments(order[-1], rankdir, collapse)
@@ -115,8 +118,9 @@ def draw_order(order: list[Value], names: dict[Value, str], rankdir: str = "LR",
     # Record fields read along one line unless stacked: in LR, across the ranks.
     vertical = (rankdir in ("LR", "RL")) != compact
     look = _Look(names, _parameter_set(params), show_grad, grad_of,
-                 _largest(grad_of) if grad_scale is None else grad_scale, vertical)
-    dot = Diagram("micrograd_nn", graph_attr={"rankdir": rankdir},
+                 _largest(grad_of) if grad_scale is None else grad_scale, vertical, compact)
+    graph_attr = {"rankdir": rankdir, **({"ranksep": "0.3"} if compact else {})}
+    dot = Diagram("micrograd_nn", graph_attr=graph_attr,
                   node_attr={"fontname": "Helvetica", "fontsize": "11"})
     if collapse is None:
         _draw_grouped(dot, order, ids, groups, look, highlight)
@@ -133,9 +137,11 @@ class _Look:
     along one line, and how many ops read each node."""
 
     def __init__(self, names: dict[Value, str], params: set[Value], show_grad: bool,
-                 grads: dict[Value, float], scale: float, vertical: bool) -> None:
+                 grads: dict[Value, float], scale: float, vertical: bool,
+                 compact: bool = False) -> None:
         self.names, self.params, self.show_grad = names, params, show_grad
         self.grads, self.scale, self.vertical = grads, scale, vertical
+        self.compact = compact
         self.readers: dict[Value, int] = {}
         for node in grads:
             for inp in node.inputs:
@@ -474,6 +480,8 @@ def _draw_op(dot: graphviz.Digraph, node: Value, ids: dict[Value, str], current:
     op = ids[node] + "_op"
     label = "Σ" if node.op == "sum" else _plain_label(node.op)
     attrs = {"shape": "ellipse", "margin": "0.02,0.02", "height": "0.3"}
+    if look.compact:  # as narrow as its label allows (the default is 0.75 inch)
+        attrs["width"] = "0.3"
     if current:
         attrs.update(style="filled", fillcolor="#ffd699", color=_HIGHLIGHT, penwidth="3")
     (dot if home is None else home).node(op, label, id=op, **attrs)

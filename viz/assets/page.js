@@ -172,9 +172,9 @@
   var full = svg.viewBox.baseVal, W = full.width, H = full.height;
   svg.setAttribute('width', String(W));  // one SVG unit to a CSS pixel at scale 1
   svg.setAttribute('height', String(H));
-  // The diagram's text is 11 units high (viz.draw_dot's font size): below this scale it
-  // is under 8 CSS pixels, too small to read.
-  var READABLE = 8 / 11;
+  // The diagram's text is 11 units high (viz.draw_dot's font size). The page opens on the
+  // whole graph when that shows its text at 9 CSS pixels or more; else at 1:1 (11 px).
+  var READABLE = 9 / 11, MARGIN = 24;
   var view = {x: 0, y: 0, scale: 1};
   function size() { return {w: box.clientWidth || 1, h: box.clientHeight || 1}; }
   function setView() {
@@ -189,7 +189,10 @@
     view.scale = next;
     setView();
   }
-  function fitScale() { var c = size(); return Math.min(c.w / W, c.h / H); }
+  function fitScale() {
+    var c = size();
+    return Math.min((c.w - 2 * MARGIN) / W, (c.h - 2 * MARGIN) / H);
+  }
   function fit() {
     var c = size();
     view.scale = Math.min(fitScale(), 1.5);
@@ -197,25 +200,13 @@
     view.y = -(c.h / view.scale - H) / 2;
     setView();
   }
-  // The node, its op, its inputs and its users, as far as they fit on screen: what flows
-  // into and out of it.
-  function neighbourhood(k) {
-    var around = [nodeEl[k], opEl[k]];
-    D.inputs[k].concat(users[k]).forEach(function (j) { around.push(nodeEl[j], opEl[j]); });
-    return around;
-  }
-  // Open on the whole graph when its text is readable that way; else on the node step 0
-  // shows and its neighbourhood, zoomed so that it fits but its text stays readable.
+  // Open on the whole graph when its text is readable that way; else at 1:1 on the node
+  // step 0 shows (the first input) with the ops that read it, as far as they fit.
   function openView() {
     if (fitScale() >= READABLE) { fit(); return; }
     view.scale = 1;
     setView();
-    var c = box.getBoundingClientRect(), m = 24, r = span(neighbourhood(focus));
-    var wanted = Math.min((c.width - 2 * m) / (r.right - r.left || 1),
-                          (c.height - 2 * m) / (r.bottom - r.top || 1));
-    view.scale = Math.max(READABLE, Math.min(1.25, wanted));
-    setView();
-    centre(span(neighbourhood(focus)));
+    keepInView(focus, true);
   }
   function centre(r) {
     var c = box.getBoundingClientRect();
@@ -224,18 +215,25 @@
     setView();
   }
   // Pan (never zoom) so the node is on screen, with its op and inputs when they fit:
-  // the reader sees what flows in or out at this step.
-  function keepInView(k) {
+  // the reader sees what flows in or out at this step. On opening, the ops that read the
+  // node too (and the node is centred even if it is on screen).
+  function keepInView(k, opening) {
     if (!nodeEl[k]) return;
-    var c = box.getBoundingClientRect(), m = 24;
+    var c = box.getBoundingClientRect(), m = MARGIN;
     var ins = D.inputs[k], leaves = ins.filter(function (i) { return !D.inputs[i].length; });
+    var readers = [];
+    users[k].forEach(function (j) { readers.push(nodeEl[j], opEl[j]); });
     var tries = [ins, leaves, []].map(function (group) {
       return span([nodeEl[k], opEl[k]].concat(group.map(function (i) { return nodeEl[i]; })));
     });
+    if (opening) {
+      tries.unshift(span([nodeEl[k], opEl[k]].concat(readers)));
+      tries.splice(1, 0, span([nodeEl[k], opEl[k]].concat(readers.slice(0, 6))));
+    }
     var r = tries.filter(function (u) {
       return u.right - u.left <= c.width - 2 * m && u.bottom - u.top <= c.height - 2 * m;
-    })[0] || tries[2];
-    if (r.left >= c.left + m && r.right <= c.right - m &&
+    })[0] || tries[tries.length - 1];
+    if (!opening && r.left >= c.left + m && r.right <= c.right - m &&
         r.top >= c.top + m && r.bottom <= c.bottom - m) return;
     centre(r);
   }
