@@ -218,3 +218,124 @@ def test_page_says_what_to_do_when_graphviz_is_too_slow(monkeypatch):
     monkeypatch.setattr(viz.page, "run_dot", slow)
     with pytest.raises(ValueError, match="subgraph.*collapse='neuron'.*time_limit"):
         viz.step_page(diamond(), time_limit=0.01)
+
+
+# --- one pass: one walk, no grad written for the layout, the page's files inlined --------
+
+@pytest.fixture
+def walks(monkeypatch):
+    """Counts the graph walks made anywhere (the engine's walkers, under every name they
+    are imported as)."""
+    import sys
+
+    import micrograd_nn
+
+    graph = sys.modules[micrograd_nn.topological_order.__module__]
+    counted = {"n": 0, "depth": 0}
+    for name in ("topological_order", "walk"):
+        original = getattr(graph, name)
+
+        def counting(*args, _original=original, **kwargs):
+            counted["n"] += counted["depth"] == 0  # topological_order may call walk
+            counted["depth"] += 1
+            try:
+                return _original(*args, **kwargs)
+            finally:
+                counted["depth"] -= 1
+
+        for module in list(sys.modules.values()):
+            if module is not None and (module.__name__ or "").startswith("micrograd_nn") \
+                    and getattr(module, name, None) is original:
+                monkeypatch.setattr(module, name, counting)
+    return counted
+
+
+def test_the_page_walks_the_graph_once_besides_the_backward_pass_it_steps_through(walks):
+    from test_page_browser import mlp_loss
+
+    root = mlp_loss()
+    for _ in root.backward_steps():  # what stepping through backward costs on its own
+        pass
+    backward = walks["n"]
+    walks["n"] = 0
+    viz.step_page(root)
+    assert walks["n"] == backward + 1
+
+
+def test_frames_walk_the_graph_once_besides_the_backward_pass(walks):
+    root = mixed()
+    for _ in root.backward_steps():
+        pass
+    backward = walks["n"]
+    walks["n"] = 0
+    list(viz.frames.frame_graphs(root))
+    assert walks["n"] == backward + 1
+
+
+def test_laying_out_writes_no_grad_only_backward_does(monkeypatch, tmp_path):
+    """Whenever a box is drawn (for the page's one layout, or any frame), every node's grad
+    is backward's own: the old page and frames wrote each node's widest grad (and each
+    frame's grads) into the nodes to draw them."""
+    root = mixed()
+    final = final_grads(root)
+    drawn = []
+
+    def check(*args, _record=viz.dot._record, **kwargs):
+        drawn.append({n: n.grad for n in final} == final)
+        return _record(*args, **kwargs)
+
+    monkeypatch.setattr(viz.dot, "_record", check)
+    viz.step_page(root)
+    viz.backward_frames(root, tmp_path)
+    assert len(drawn) > 2 * len(final) and all(drawn)
+    assert {n: n.grad for n in final} == final
+
+
+def test_widest_grads_keeps_each_nodes_longest_text():
+    widest = viz.dot.widest_grads(3, [(0, 1.0), (0, -12.5), (0, 3.0), (2, 123456.0), (2, 1.0)])
+    assert widest == [-12.5, 0.0, 123456.0]
+
+
+def test_the_page_inlines_its_html_css_and_js_files_once_each():
+    page = viz.step_page(diamond())
+    for name in ("page.css", "page.js"):
+        text = viz.page.asset(name)
+        assert page.count(text) == 1
+        # Inlined in <style>/<script>: nothing in them may end the element early.
+        assert "</" not in text and "<!--" not in text
+    assert page.startswith(viz.page.asset("page.html").split("{{", 1)[0])
+
+
+def test_the_script_reads_steps_by_field_name_not_position():
+    script = viz.page.asset("page.js")
+    assert not re.search(r"\b(D\.\w+\[[^\]]+\]|step|change|forward|backward|[bcf])\[\d\]", script)
+    root = diamond()
+    data = viz.page.step_data(root, topological_order(root, leaves=True))
+    assert set(data["forward"][0]) == {"node", "equation", "numbers"}
+    assert set(data["backward"][0]) == {"node", "equation", "lines", "passed", "changes"}
+    assert set(data["backward"][0]["changes"][0]) == {"node", "grad", "fill"}
+    for name in ("numbers", "lines", "passed", "changes", "equation"):
+        assert f".{name}" in script  # the fields the page writes are the fields it reads
+
+
+HOSTILE = ["<!--", "</script>", "<script>alert(1)</script>", "a\u2028b\u2029c", "-->", "&amp;",
+           "{{data}}", "\\", "\"'"]
+
+
+def test_hostile_labels_survive_into_the_pages_data_unchanged():
+    from micrograd_nn import custom_op
+
+    op = custom_op("<!--op-->", lambda x: x + 1.0, lambda x: 1.0)
+    x = Value(0.5, HOSTILE[0])
+    out = x
+    for label in HOSTILE[1:]:
+        out = (out * 1.5).named(label)
+    out = op(out).named("</script><!--")
+    page = viz.step_page(out)
+    data = page_data(page)
+    assert data["names"][:1] == ["<!--"] and set(HOSTILE) <= set(data["names"])
+    assert data["names"][-1] == "</script><!--"
+    assert data["forward"][-1]["equation"] == "</script><!-- = <!--op-->(\"')"
+    block = page.split('id="steps-data">', 1)[1].split("</script>", 1)[0]
+    assert "<" not in block and "\u2028" not in block
+    assert page.count("</script>") == 2 and page.count('id="steps-data"') == 1
