@@ -500,8 +500,13 @@ def test_a_node_many_ops_read_draws_its_edges_light_so_a_bundle_is_no_black_bar(
     for node in wide:
         edges = mlp_edges_from(source, ids[node])
         assert len(edges) == 16 and all('color="#c4c4c4"' in e for e in edges)
+    # Layer 2's outputs are read once each, by the output neuron: 16 edges into one neuron.
+    into_output = [n for n in order if readers[n] == 1 and n.op == "tanh"]
+    assert len(into_output) == 16
+    assert all(mlp_edges_from(source, ids[n]) == [' [arrowsize=0.5 color="#c4c4c4" penwidth=0.6]']
+               for n in into_output)
     once = next(n for n in order if readers[n] == 1 and n.op == "*")
-    assert mlp_edges_from(source, ids[once]) == [""]  # an edge of one reader stays as it was
+    assert mlp_edges_from(source, ids[once]) == [""]  # an edge inside a neuron stays as it was
 
 
 def two_models() -> tuple[MLP, MLP, Value]:

@@ -51,9 +51,9 @@ _CONSTANT_GREY = "#777777"
 _CLUSTER_GREY = "#8a8a8a"
 # An edge from a node read by more than _FAN_OUT ops (a layer's activation, read by every
 # neuron of the next layer: 256 edges between two 16-wide layers, which Graphviz routes
-# through one channel) is drawn thin and light grey, so the bundle reads as a light band
-# (under which the page's orange edge of the current step stands out), not a black bar.
-# Opaque: translucent edges that overlap add up to black again.
+# through one channel), or from one neuron into another, is drawn thin and light grey, so
+# the bundle reads as a light band (under which the page's orange edge of the current step
+# stands out), not a black bar. Opaque: translucent edges that overlap add up to black.
 _FAN_OUT = 4
 _BUNDLE_EDGE = {"color": "#c4c4c4", "penwidth": "0.6", "arrowsize": "0.5"}
 
@@ -114,11 +114,13 @@ def draw_order(order: list[Value], names: dict[Value, str], rankdir: str = "LR",
     if grads is not None and len(grads) != len(order):
         raise ValueError(f"grads has {len(grads)} numbers for {len(order)} nodes")
     grad_of = dict(zip(order, grads)) if grads is not None else {n: n.grad for n in order}
-    groups = module_groups(order) if clusters or collapse else {}
+    neurons = module_groups(order)
+    groups = neurons if clusters or collapse else {}
     # Record fields read along one line unless stacked: in LR, across the ranks.
     vertical = (rankdir in ("LR", "RL")) != compact
     look = _Look(names, _parameter_set(params), show_grad, grad_of,
                  _largest(grad_of) if grad_scale is None else grad_scale, vertical, compact)
+    look.groups = neurons
     graph_attr = {"rankdir": rankdir, **({"ranksep": "0.3"} if compact else {})}
     dot = Diagram("micrograd_nn", graph_attr=graph_attr,
                   node_attr={"fontname": "Helvetica", "fontsize": "11"})
@@ -142,6 +144,7 @@ class _Look:
         self.names, self.params, self.show_grad = names, params, show_grad
         self.grads, self.scale, self.vertical = grads, scale, vertical
         self.compact = compact
+        self.groups: dict[Value, str] = {}  # each node's neuron, for the edges between them
         self.readers: dict[Value, int] = {}
         for node in grads:
             for inp in node.inputs:
@@ -157,10 +160,14 @@ class _Look:
         label = _record(node, self.names[node], grad, kind, self.show_grad, self.vertical)
         dot.node(node_id, label, id=node_id, **attrs)
 
-    def edge_attrs(self, source: Value) -> dict[str, str]:
-        """How an edge out of ``source`` is drawn: thin and translucent from a node many
-        ops read."""
-        return _BUNDLE_EDGE if self.readers.get(source, 0) > _FAN_OUT else {}
+    def edge_attrs(self, source: Value, node: Value) -> dict[str, str]:
+        """How the edge from ``source`` into ``node``'s op is drawn: thin and light from a
+        node many ops read, or from one neuron into another."""
+        if self.readers.get(source, 0) > _FAN_OUT:
+            return _BUNDLE_EDGE
+        into = self.groups.get(node)
+        out_of = self.groups.get(source)
+        return _BUNDLE_EDGE if into is not None and out_of is not None and into != out_of else {}
 
 
 def _check_arguments(root: Value, rankdir: str, collapse: str | None) -> None:
@@ -490,7 +497,7 @@ def _draw_op(dot: graphviz.Digraph, node: Value, ids: dict[Value, str], current:
     # The current step sends grad back along these edges: draw them like the node.
     edge = {"color": _HIGHLIGHT, "penwidth": "2.5"} if current else {}
     for inp in node.inputs:
-        dot.edge(ids[inp], op, **(edge or look.edge_attrs(inp)))
+        dot.edge(ids[inp], op, **(edge or look.edge_attrs(inp, node)))
     dot.edge(op, ids[node], **edge)
 
 

@@ -208,10 +208,15 @@
     setView();
     keepInView(focus, true);
   }
+  // Centre the screen rectangle r, but show no more empty space beyond the graph's edges
+  // than the margin (a graph narrower than the pane is centred in it).
   function centre(r) {
     var c = box.getBoundingClientRect();
     view.x += ((r.left + r.right) / 2 - (c.left + c.right) / 2) / view.scale;
     view.y += ((r.top + r.bottom) / 2 - (c.top + c.bottom) / 2) / view.scale;
+    var m = MARGIN / view.scale, w = c.width / view.scale, h = c.height / view.scale;
+    view.x = W + 2 * m <= w ? (W - w) / 2 : Math.max(-m, Math.min(W - w + m, view.x));
+    view.y = H + 2 * m <= h ? (H - h) / 2 : Math.max(-m, Math.min(H - h + m, view.y));
     setView();
   }
   // Pan (never zoom) so the node is on screen, with its op and inputs when they fit:
