@@ -59,7 +59,9 @@ def step_page(root: Value, max_nodes: int = DEFAULT_MAX_NODES,
     Play/Pause (space) with a speed, a click on a node (jumps to the step that computes
     it while in the forward pass; in the backward pass to the step that passes its grad
     on, for a leaf the last step that adds to its grad), the mouse wheel, drag and the
-    zoom buttons; each step pans so its node stays in view.
+    zoom buttons; each step pans so its node stays in view. The page opens on the whole
+    graph when that shows its text at 9 CSS pixels or more, else at 1:1 on the first input
+    and the ops that read it.
 
     Self-contained (inline SVG, style, script and data), so it works from ``file://`` and
     in an iframe's ``srcdoc``. Ids for scripts and tests: ``#player`` carries
@@ -68,9 +70,12 @@ def step_page(root: Value, max_nodes: int = DEFAULT_MAX_NODES,
 
     Zeroes the grads, then leaves them as ``root.backward()`` from zero would.
     ``draw_options`` go to :func:`viz.draw_dot` (``collapse`` excepted: every node must be
-    drawn to be stepped through). Raises ValueError past ``max_nodes`` Values, or when the
-    page would take more than ``time_limit`` seconds (Graphviz is stopped then), saying
-    what to draw instead. Needs Graphviz's ``dot``.
+    drawn to be stepped through), and ``compact`` (default True here: each box stacks its
+    name, data and grad, see :func:`viz.dot.draw_order`). Walks the graph once, besides
+    the walk ``backward_steps()`` makes for itself, and writes no grad but backward's.
+    Raises ValueError past ``max_nodes`` Values, or when the page would take more than
+    ``time_limit`` seconds (Graphviz is stopped then), saying what to draw instead. Needs
+    Graphviz's ``dot``.
     """
     if draw_options.get("collapse") is not None:
         raise ValueError("the step-through page draws every node, so it takes no collapse=; "
