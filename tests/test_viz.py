@@ -471,7 +471,8 @@ def test_collapse_draws_a_box_per_neuron_or_layer():
 
 # --- hostile names, dense bundles, two models in one loss --------------------------------
 
-@pytest.mark.parametrize("op_name", ["ends\\", "<b>x</b>", "<!--x", 'say "hi" {x} | y'])
+@pytest.mark.parametrize("op_name", ["ends\\", "<b>x</b>", "<!--x", 'say "hi" {x} | y', 'a\\"b',
+                                     "\\N", "\\l"])
 def test_any_op_name_and_label_draws(op_name):
     from micrograd_nn import custom_op
 
