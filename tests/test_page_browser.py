@@ -123,7 +123,8 @@ def test_slider_moves_through_forward_then_backward(loaded):
     slide(loaded, 371)  # the last forward step computes the loss
     state = player(loaded)
     assert state["phase"] == "forward" and state["node"] == "loss"
-    assert "loss = n" in loaded.find_element(By.ID, "equation").text
+    # The core names unnamed nodes by op and position (it was "n368" before the new layout).
+    assert "loss = sub#1 ** 2" in loaded.find_element(By.ID, "equation").text
     slide(loaded, 372)  # the first backward step: the loss passes its grad 1 back
     state = player(loaded)
     assert state["phase"] == "backward" and state["node"] == "loss"
@@ -199,13 +200,13 @@ def click_node(driver, node_id: str) -> None:
 def test_clicking_a_node_jumps_to_its_step(loaded):
     from selenium.webdriver.common.keys import Keys
 
-    slide(loaded, 30)  # forward: n29 = L2.n1.w6 * n28; a leaf jumps to step 0
+    slide(loaded, 30)  # forward: a product of a weight and an activation; a leaf jumps to step 0
     weight = inputs_of(loaded, player(loaded)["node-id"])[0]
     click_node(loaded, weight)
     assert step(loaded) == 0
-    slide(loaded, 400)  # backward: n333 = L2.n15.w4 * n18
+    slide(loaded, 400)  # backward: a product of a layer-2 weight and an activation
     weight = inputs_of(loaded, player(loaded)["node-id"])[0]
-    press(loaded, Keys.ARROW_RIGHT)  # n334, the next product of the same neuron
+    press(loaded, Keys.ARROW_RIGHT)  # the next product of the same neuron
     neighbour = player(loaded)["node-id"]
     click_node(loaded, weight)  # a leaf: the last step that added to its grad
     assert step(loaded) == 400

@@ -2,10 +2,10 @@
 
 How to read a diagram
 ---------------------
-* A box per Value: its name (its ``label``, else the engine's ``n0``, ``n1`` ... as in
-  ``explain()``), ``data`` and ``grad`` to four decimals. A small ellipse per op feeds it;
-  the edges into the ellipse come from the op's inputs, in input order. An n-ary ``sum``
-  is one ``Σ`` ellipse.
+* A box per Value: its name (its ``label``, else the engine's name by op and position,
+  such as ``mul#3``, as in ``explain()``), ``data`` and ``grad`` to four decimals. A small
+  ellipse per op feeds it; the edges into the ellipse come from the op's inputs, in input
+  order. An n-ary ``sum`` is one ``Σ`` ellipse.
 * Fill colour is the gradient: red where ``grad > 0``, blue where ``grad < 0``, white at
   0. The strength grows with ``sqrt(|grad| / scale)``, where ``scale`` is the largest
   ``|grad|`` in the graph (or ``grad_scale``): the strongest colour marks the Value that
@@ -25,9 +25,9 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from micrograd_nn import Constant, Parameter, Value, topological_order
+from micrograd_nn.text import format_number, node_names
 
 from .groups import COLLAPSE_LEVELS, layer_of, module_groups
-from .text import format_number, node_names
 
 if TYPE_CHECKING:
     import graphviz

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from micrograd_nn import BackwardStep, Value
+from micrograd_nn.text import node_names
 
 from .dot import DEFAULT_MAX_NODES, dot_ids, draw_order, drawn_order, largest_grad, widest_grads
 from .errors import require_graphviz
 from .render import FORMATS, pipe
-from .text import node_names
 
 if TYPE_CHECKING:
     import graphviz

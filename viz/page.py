@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from micrograd_nn import Constant, Parameter, Value
+from micrograd_nn.text import equation, format_number, node_names, with_numbers
 
 from .dot import DEFAULT_MAX_NODES, draw_order, drawn_order, grad_colour, largest_grad, widest_grads
 from .errors import require_graphviz
 from .render import run_dot
-from .text import equation, format_number, forward_numbers, node_names
 
 __all__ = ["step_page", "backward_html", "step_data", "asset", "TIME_LIMIT"]
 
@@ -143,7 +143,8 @@ class _Walked:
             "first": index[leaves[0]],
             "leaves": [f"{names[n]} = {format_number(n.data)}" for n in leaves],
             "forward": [{"node": index[n], "equation": equation(n, names),
-                         "numbers": forward_numbers(n)} for n in order if n.inputs],
+                         "numbers": f"= {with_numbers(n)} = {format_number(n.data)}"}
+                        for n in order if n.inputs],
             "backward": backward,
             "done": [f"{names[n]}.grad = {format_number(n.grad)}" for n in leaves
                      if not isinstance(n, Constant)],
