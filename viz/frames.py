@@ -30,7 +30,8 @@ def frame_graphs(root: Value, max_nodes: int = DEFAULT_MAX_NODES,
     the first diagram is made). Every frame has the same layout (each box is sized for the
     widest grad it will show) and the same colour scale (the largest final ``|grad|``), so
     frames can be compared. ``draw_options`` go to :func:`viz.draw_dot`. Walks the graph
-    once, runs ``dot`` once to size the boxes, and writes no grad but backward's own.
+    once (besides the walks of ``backward_steps()``), runs ``dot`` once to size the boxes,
+    and writes no grad but backward's own.
     """
     require_graphviz()  # fail before backward runs, not after
     order = drawn_order(root, max_nodes)  # refuses a huge graph before stepping through it

@@ -72,7 +72,7 @@ def step_page(root: Value, max_nodes: int = DEFAULT_MAX_NODES,
     ``draw_options`` go to :func:`viz.draw_dot` (``collapse`` excepted: every node must be
     drawn to be stepped through), and ``compact`` (default True here: each box stacks its
     name, data and grad, see :func:`viz.dot.draw_order`). Walks the graph once, besides
-    the walk ``backward_steps()`` makes for itself, and writes no grad but backward's.
+    the walks ``backward_steps()`` makes for itself, and writes no grad but backward's.
     Raises ValueError past ``max_nodes`` Values, or when the page would take more than
     ``time_limit`` seconds (Graphviz is stopped then), saying what to draw instead. Needs
     Graphviz's ``dot``.
