@@ -507,6 +507,8 @@ def test_a_node_many_ops_read_draws_its_edges_light_so_a_bundle_is_no_black_bar(
                for n in into_output)
     once = next(n for n in order if readers[n] == 1 and n.op == "*")
     assert mlp_edges_from(source, ids[once]) == [""]  # an edge inside a neuron stays as it was
+    _, small = mlp_sample([2, 1])  # a few edges between neurons are no bundle: drawn as ever
+    assert "#c4c4c4" not in viz.draw_dot(small).source
 
 
 def two_models() -> tuple[MLP, MLP, Value]:

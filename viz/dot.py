@@ -51,7 +51,8 @@ _CONSTANT_GREY = "#777777"
 _CLUSTER_GREY = "#8a8a8a"
 # An edge from a node read by more than _FAN_OUT ops (a layer's activation, read by every
 # neuron of the next layer: 256 edges between two 16-wide layers, which Graphviz routes
-# through one channel), or from one neuron into another, is drawn thin and light grey, so
+# through one channel), or into a neuron that reads more than _FAN_OUT other neurons (16
+# edges into a 2-16-16-1 MLP's output neuron), is drawn thin and light grey, so
 # the bundle reads as a light band (under which the page's orange edge of the current step
 # stands out), not a black bar. Opaque: translucent edges that overlap add up to black.
 _FAN_OUT = 4
@@ -120,7 +121,7 @@ def draw_order(order: list[Value], names: dict[Value, str], rankdir: str = "LR",
     vertical = (rankdir in ("LR", "RL")) != compact
     look = _Look(names, _parameter_set(params), show_grad, grad_of,
                  _largest(grad_of) if grad_scale is None else grad_scale, vertical, compact)
-    look.groups = neurons
+    look.count_neuron_inputs(neurons)
     graph_attr = {"rankdir": rankdir, **({"ranksep": "0.3"} if compact else {})}
     dot = Diagram("micrograd_nn", graph_attr=graph_attr,
                   node_attr={"fontname": "Helvetica", "fontsize": "11"})
@@ -145,6 +146,7 @@ class _Look:
         self.grads, self.scale, self.vertical = grads, scale, vertical
         self.compact = compact
         self.groups: dict[Value, str] = {}  # each node's neuron, for the edges between them
+        self.neuron_inputs: dict[str, int] = {}  # edges into each neuron from other neurons
         self.readers: dict[Value, int] = {}
         for node in grads:
             for inp in node.inputs:
@@ -160,14 +162,24 @@ class _Look:
         label = _record(node, self.names[node], grad, kind, self.show_grad, self.vertical)
         dot.node(node_id, label, id=node_id, **attrs)
 
+    def count_neuron_inputs(self, groups: dict[Value, str]) -> None:
+        """Note each node's neuron (``groups``) and how many edges come into each neuron
+        from other neurons."""
+        self.groups = groups
+        for node, into in groups.items():
+            for inp in node.inputs:
+                if groups.get(inp, into) != into:
+                    self.neuron_inputs[into] = self.neuron_inputs.get(into, 0) + 1
+
     def edge_attrs(self, source: Value, node: Value) -> dict[str, str]:
         """How the edge from ``source`` into ``node``'s op is drawn: thin and light from a
-        node many ops read, or from one neuron into another."""
+        node many ops read, or into a neuron many other neurons feed."""
         if self.readers.get(source, 0) > _FAN_OUT:
             return _BUNDLE_EDGE
-        into = self.groups.get(node)
-        out_of = self.groups.get(source)
-        return _BUNDLE_EDGE if into is not None and out_of is not None and into != out_of else {}
+        into, out_of = self.groups.get(node), self.groups.get(source)
+        if into is None or out_of is None or into == out_of:
+            return {}
+        return _BUNDLE_EDGE if self.neuron_inputs.get(into, 0) > _FAN_OUT else {}
 
 
 def _check_arguments(root: Value, rankdir: str, collapse: str | None) -> None:
