@@ -32,8 +32,8 @@ from .groups import COLLAPSE_LEVELS, layer_of, module_groups
 if TYPE_CHECKING:
     import graphviz
 
-__all__ = ["draw_dot", "draw_order", "check_graph_size", "dot_ids", "format_number",
-           "grad_colour", "largest_grad", "widest_grads", "drawn_order", "DEFAULT_MAX_NODES"]
+__all__ = ["draw_dot", "draw_order", "check_graph_size", "dot_ids", "grad_colour",
+           "largest_grad", "widest_grads", "drawn_order", "DEFAULT_MAX_NODES"]
 
 DEFAULT_MAX_NODES = 1000
 # Past this many nodes the error says "more than ..." instead of counting on.
