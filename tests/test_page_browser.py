@@ -1,6 +1,9 @@
 """The step-through page in a real headless Chromium, on a 2-16-16-1 MLP's loss (711 nodes,
 742 steps): slider, keys, play, click-to-step, zoom, the current node kept in view, and the
-page inside an iframe's srcdoc (as viz.player shows it).
+page inside an iframe's srcdoc (as viz.player shows it). Then pages whose labels and op names
+are hostile to HTML (``<!--``, ``</script>``, U+2028), on their own and in the notebook
+player, and the view a page opens on: small graphs whole and readable at 1400×900 and at the
+player's size, the 2-16-16-1 page at 1:1 on its first input.
 
 Skips when selenium, chromium or chromedriver is missing, except under CI=true, where
 it fails: CI installs them, so a skip there would hide a broken page.
