@@ -340,3 +340,31 @@ def test_hostile_labels_survive_into_the_pages_data_unchanged():
     block = page.split('id="steps-data">', 1)[1].split("</script>", 1)[0]
     assert "<" not in block and "\u2028" not in block
     assert page.count("</script>") == 2 and page.count('id="steps-data"') == 1
+
+
+def test_the_page_makes_no_step_but_backwards_own(monkeypatch):
+    """The forward text is written from the node, not borrowed from a made-up BackwardStep."""
+    from micrograd_nn import BackwardStep
+
+    made = []
+    init = BackwardStep.__init__
+
+    def counting(self, *args, **kwargs):
+        made.append(args[2] if len(args) > 2 else kwargs.get("node"))
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(BackwardStep, "__init__", counting)
+    root = mixed()
+    data = viz.page.step_data(root, topological_order(root, leaves=True))
+    assert len(made) == len(data["backward"]) == len(data["forward"])
+    assert data["forward"][0]["equation"] == "h = x * y"
+
+
+def test_frames_of_a_graph_with_hostile_names_render(tmp_path):
+    from micrograd_nn import custom_op
+
+    op = custom_op("<b>op</b>\\", lambda x: x + 1.0, lambda x: 1.0)
+    root = op((Value(0.5, "x\x00<!--") * 2.0).named("</script>")).named("\\")
+    paths = viz.backward_frames(root, tmp_path)
+    assert len(paths) == 3
+    assert "x\u2400<!--" in frame_texts(paths[-1]) and "<b>op</b>\\" in frame_texts(paths[1])
