@@ -1,5 +1,5 @@
-"""The one-input functions: exp, log, tanh, sigmoid, relu, abs, sqrt, sin, cos, log1p,
-expm1. One class each, made as the arithmetic ops in ``ops.py`` are (read its docstring):
+"""The one-input functions: exp, log, tanh, sigmoid, relu, abs, sqrt, sin, cos, tan,
+log1p, expm1. One class each, made as the arithmetic ops in ``ops.py`` are (read its docstring):
 each registers itself in ``OPS`` when defined and declares its name, Value method, forward,
 derivatives, step text and domain.
 """
@@ -231,6 +231,24 @@ class Cos(Op):
 
     def derivatives(self, z: Any, x: Any) -> tuple[Any, ...]:
         return (-_sin(x),)
+
+
+class Tan(Op):
+    """z = tan x.     ∂z/∂x = 1 + tan(x)^2 = 1 + z^2   (poles at π/2 + kπ)"""
+
+    __slots__ = ()
+    op = "tan"
+    method = "tan"
+    expr = "tan({x})"
+    local_text = ("1 + {out}**2",)
+    domains = (Domain(avoid=(math.pi / 2,), period=math.pi, bound=3.0),)
+
+    @staticmethod
+    def forward(x: float) -> float:
+        return math.tan(x)
+
+    def derivatives(self, z: Any, x: Any) -> tuple[Any, ...]:
+        return (1.0 + z * z,)
 
 
 class Log1p(Op):

@@ -230,6 +230,10 @@ class Value(Node):
         """cos x (op ``Cos``)."""
         return OPS["Cos"].apply(self)
 
+    def tan(self) -> Value:
+        """tan x (op ``Tan``)."""
+        return OPS["Tan"].apply(self)
+
     def log1p(self) -> Value:
         """ln(1 + x), accurate for small x (op ``Log1p``)."""
         return OPS["Log1p"].apply(self)
