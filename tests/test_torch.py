@@ -28,8 +28,20 @@ except ImportError:  # pragma: no cover - depends on the environment
                 allow_module_level=True)
 
 import micrograd_nn as mg
-from micrograd_nn import MLP, OPS, SGD, Adam, Constant, Layer, Momentum, Neuron, RMSprop, Value
-from micrograd_nn import custom_op, losses
+from micrograd_nn import (
+    MLP,
+    OPS,
+    SGD,
+    Adam,
+    Constant,
+    Layer,
+    Momentum,
+    Neuron,
+    RMSprop,
+    Value,
+    custom_op,
+    losses,
+)
 from micrograd_nn.nn import ACTIVATIONS
 from micrograd_nn.torch import (
     ATOL,
@@ -45,7 +57,6 @@ from micrograd_nn.torch import (
     to_torch,
     torch_optimizer,
 )
-from micrograd_nn.train import two_moons
 
 ROOT = Path(__file__).resolve().parent.parent
 F64 = torch.float64
