@@ -681,11 +681,10 @@ def compare(f: Value | Callable[..., Value], inputs: Sequence[Value | float] | N
     gradients (a sum of contributions), the sum of the magnitudes that were added.
     rtol = 1e-10: both engines round every float64 op to within a few ulps (2.2e-16 each;
     PyTorch's libm and summation order differ from Python's), and a node's end-to-end
-    grad adds one such error per op on its way from the root, so even a 10,000-op chain
-    stays below 1e-11, while a wrong rule is off by far more (a factor, a sign, a
-    term). atol = 1e-13 for numbers that should be 0 but round to ~1e-16 · scale in one
-    engine. Measured on every op at ordinary inputs and on networks' loss graphs: at most
-    a few 1e-16 relative.
+    grad collects one such error per op on its way from the root, so rtol leaves room for
+    chains of many thousands of ops, while a wrong rule is off by far more (a factor, a
+    sign, a term). atol = 1e-13 for numbers that are 0 in one engine and round to
+    ~1e-16 · scale in the other. Each op node costs one small torch autograd call.
 
     ``second_order=True`` also compares every second derivative d²root/dx_i dx_j over the
     inputs (``compare(f, inputs)``: those; ``compare(root)``: its leaves that are not

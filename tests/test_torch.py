@@ -498,6 +498,7 @@ def test_fit_parity_refuses_what_it_cannot_mirror():
 # The example and the README
 
 
+@pytest.mark.slow
 def test_the_example_trains_in_both_engines_within_the_stated_tolerance():
     proc = subprocess.run([sys.executable, str(ROOT / "examples" / "to_torch.py"), "--json"],
                           capture_output=True, text=True, timeout=300, check=False)
