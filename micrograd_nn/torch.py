@@ -259,7 +259,7 @@ def from_torch(module: Any) -> MLP:
         where = f"layer '{name}' ({child!r})"
         if isinstance(child, torch.nn.Identity):
             continue
-        if type(child) is torch.nn.Linear:
+        if isinstance(child, torch.nn.Linear):
             if child.bias is None:
                 raise ValueError(f"from_torch: {where} has no bias; micrograd_nn's neurons "
                                  "always have one (make it Linear(..., bias=True) with bias 0)")
@@ -694,6 +694,9 @@ def compare(f: Value | Callable[..., Value], inputs: Sequence[Value | float] | N
     if isinstance(f, Value):
         root = f
         second = None
+        if inputs is not None and not second_order:
+            raise TypeError("compare(root, inputs): inputs name the variables of the second "
+                            "derivatives; pass second_order=True (or call compare(root))")
         if second_order:
             if inputs is not None:
                 second = [v for v in inputs if isinstance(v, Value)]

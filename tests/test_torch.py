@@ -284,6 +284,28 @@ def test_a_wrong_custom_forward_is_found_as_a_value_disagreement():
     assert report.first.ours - report.first.theirs == pytest.approx(1e-6, rel=1e-6)
 
 
+def test_values_are_searched_leaves_first_and_grads_root_first():
+    """Two wrong ops in a row: a wrong value is where it first appears (nearest the
+    leaves); a wrong derivative is where backward first meets it (nearest the root)."""
+    refs = {"f": torch.sin, "g": torch.exp}
+    f = custom_op("f", lambda v: math.sin(v) * 1.1, math.cos)
+    g = custom_op("g", lambda v: math.exp(v) * 1.1, math.exp)
+    x = Value(0.4, "x")
+    p = f(x).named("p")
+    q = g(p).named("q")
+    report = compare(q.tanh(), torch_ops=refs)
+    assert [(d.kind, d.name) for d in report.disagreements[:2]] == [("data", "p"), ("data", "q")]
+    f = custom_op("f", math.sin, lambda v: 2 * math.cos(v))
+    g = custom_op("g", math.exp, lambda v: 2 * math.exp(v))
+    p = f(x).named("p")
+    q = g(p).named("q")
+    report = compare(q.tanh(), torch_ops=refs)
+    assert [(d.kind, d.name, d.input_name) for d in report.disagreements] == [
+        ("grad", "q", "p"), ("grad", "p", "x")]
+    with pytest.raises(TypeError, match="second_order=True"):
+        compare(q, [x])
+
+
 def test_without_a_reference_the_custom_op_is_held_to_torch_gradcheck():
     x, h, c, out = cube_graph(lambda v: 2 * v * v)
     report = compare(out)
