@@ -28,13 +28,14 @@ import math
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any, Union, cast
 
 from . import MLP, OPS, Constant, Layer, Module, Neuron, Value, fit, grad, node_names
 from . import topological_order as _topological_order
-from .engine import PowConst, leaf
 from .losses import LOSSES, bce, bce_with_logits, hinge, mse, softmax_cross_entropy
+from .ops import PowConst
 from .optim import OPTIMIZERS, SGD, Adam, Momentum, Optimizer, RMSprop
+from .value import Op, leaf
 
 __all__ = [
     "TORCH_OPS", "TORCH_ACTIVATIONS", "RTOL", "ATOL", "PARITY_TOLERANCE", "RULES",
@@ -151,8 +152,7 @@ def _op_function() -> Any:
         return _FUNCTION[0]
 
     def forward(ctx: Any, node: Value, *xs: Any) -> Any:
-        out = torch.tensor(node.forward_at(*[x.item() for x in xs]),  # type: ignore[attr-defined]
-                           dtype=_F64)
+        out = torch.tensor(cast(Op, node).forward_at(*[x.item() for x in xs]), dtype=_F64)
         ctx.node = node
         ctx.save_for_backward(*xs, out)
         return out
@@ -467,7 +467,7 @@ class _Graph:
         self.root = root
         self.torch_ops = torch_ops
         self.rtol, self.atol = rtol, atol
-        self.order = _topological_order(root, leaves=True)
+        self.order: list[Value] = _topological_order(root, leaves=True)
         self.names = node_names(root)
         self.height: dict[Value, int] = {}
         for v in self.order:
@@ -534,7 +534,7 @@ class _Graph:
         for node in reversed(ops):
             g = self.adjoint[node]
             distinct = list(dict.fromkeys(node.inputs))
-            ds = node.local_derivatives()  # type: ignore[attr-defined]
+            ds = cast(Op, node).local_derivatives()
             ours = dict.fromkeys(distinct, 0.0)
             size = dict.fromkeys(distinct, 0.0)
             if g:  # as backward(): a zero grad passes nothing back
@@ -587,13 +587,14 @@ class _Graph:
             return
         if ok:
             return
-        ds = node.local_derivatives()  # type: ignore[attr-defined]
+        op = cast(Op, node)
+        ds = op.local_derivatives()
         data = [v.data for v in node.inputs]
         for k, d in enumerate(ds):
             plus, minus = list(data), list(data)
             plus[k] += 1e-6
             minus[k] -= 1e-6
-            numeric = (node.forward_at(*plus) - node.forward_at(*minus)) / 2e-6  # type: ignore[attr-defined]
+            numeric = (op.forward_at(*plus) - op.forward_at(*minus)) / 2e-6
             analytic = 0.0 if d is None else d
             if not abs(analytic - numeric) <= 1e-5 + 1e-3 * abs(numeric):
                 self.disagreements.append(self.disagreement(
