@@ -734,7 +734,7 @@ def _fresh(inputs: Sequence[Value | float]) -> list[Value]:
 # ---------------------------------------------------------------------------------------
 # Training in both engines
 
-TorchLoss = Callable[[Any, Sequence[Any]], Any]
+_TorchLoss = Callable[[Any, Sequence[Any]], Any]
 
 
 def _targets(y: Sequence[Any], nout: int) -> Any:
@@ -766,7 +766,7 @@ def _t_softmax_ce(out: Any, y: Sequence[Any]) -> Any:
     return torch.nn.functional.cross_entropy(out, torch.tensor([int(t) for t in y]))
 
 
-TORCH_LOSSES: dict[Callable[..., Value], TorchLoss] = {
+TORCH_LOSSES: dict[Callable[..., Value], _TorchLoss] = {
     mse: _t_mse, bce: _t_bce, bce_with_logits: _t_bce_with_logits, hinge: _t_hinge,
     softmax_cross_entropy: _t_softmax_ce,
 }
@@ -866,7 +866,7 @@ def fit_parity(model: Module, X: Sequence[Any], y: Sequence[Any],
                loss: str | Callable[..., Value] = "mse",
                optimizer: Optimizer | str = "adam", epochs: int = 1,
                batch_size: int | None = None, shuffle: bool = True, seed: int = 0,
-               l2: float = 0.0, torch_loss: TorchLoss | None = None) -> FitParity:
+               l2: float = 0.0, torch_loss: _TorchLoss | None = None) -> FitParity:
     """Train ``model`` with :func:`micrograd_nn.fit` and its twin :func:`to_torch(model)
     <to_torch>` in PyTorch, with the same data, batches (the same shuffled order), loss,
     L2 term and optimizer, and measure after every step how far the losses and the weights
@@ -957,10 +957,10 @@ def _our_optimizer(optimizer: Optimizer | str, model: Module) -> Optimizer:
 # ---------------------------------------------------------------------------------------
 # For users' tests
 
-Subject = Union[Module, Value, Callable[..., Value]]
+_Subject = Union[Module, Value, Callable[..., Value]]
 
 
-def assert_matches_torch(subject: Subject, *args: Any, tolerance: float = PARITY_TOLERANCE,
+def assert_matches_torch(subject: _Subject, *args: Any, tolerance: float = PARITY_TOLERANCE,
                          allow_rule_differences: bool = True, **kwargs: Any) -> Any:
     """Assert that micrograd_nn and PyTorch agree, in one of two forms:
 
