@@ -179,6 +179,24 @@ def _op_function() -> Any:
     return function
 
 
+def _override_function() -> Any:
+    """A ``torch.autograd.Function`` that replaces a tensor's value by a given number and
+    passes its gradient back unchanged: what keeps every op fed micrograd_nn's numbers."""
+    if len(_FUNCTION) < 2:
+        _op_function()
+
+        def forward(ctx: Any, t: Any, value: float) -> Any:
+            return torch.tensor(value, dtype=_F64)
+
+        def backward(ctx: Any, g: Any) -> tuple[Any, None]:
+            return g, None
+
+        _FUNCTION.append(type("MicrogradValue", (torch.autograd.Function,), {
+            "forward": staticmethod(forward), "backward": staticmethod(backward),
+            "__doc__": "A tensor moved onto micrograd_nn's number, its gradient kept."}))
+    return _FUNCTION[1]
+
+
 def _evaluate(root: Value, known: dict[Value, Any],
               torch_ops: Mapping[str, Callable[..., Any]] | None = None) -> Any:
     """``root``'s graph as torch ops, the nodes in ``known`` given as tensors, other leaves
@@ -489,8 +507,9 @@ class _Graph:
     # --- torch end to end -------------------------------------------------------------
     def run_torch(self) -> dict[Value, Any]:
         """Every node as a tensor, chained, each op fed micrograd_nn's numbers for its
-        inputs (a tensor that rounds differently is moved onto micrograd_nn's number, its
-        gradient untouched), so each node's values compare op against op."""
+        inputs (a tensor that rounds differently, or differs by a rule, is moved onto
+        micrograd_nn's number, its gradient passed on unchanged), so each node's value is
+        compared op against op and no difference spreads down the graph."""
         tensors: dict[Value, Any] = {}
         for node in self.order:
             if not node.inputs:
@@ -500,8 +519,8 @@ class _Graph:
                 t = _torch_op(node, [tensors[i] for i in node.inputs], self.torch_ops)
                 value = float(t.item())
                 self.torch_data[node] = value
-                if value != node.data and math.isfinite(value) and math.isfinite(node.data):
-                    t = t + (torch.tensor(node.data, dtype=_F64) - t.detach())
+                if not (value == node.data or (math.isnan(value) and math.isnan(node.data))):
+                    t = _override_function().apply(t, node.data)
                 if t.requires_grad:
                     t.retain_grad()
             tensors[node] = t
