@@ -211,6 +211,8 @@ EDGES = [
     ("x ** 1 at 0", lambda x: x ** 1, 0.0, None),
     ("relu gate before sqrt", lambda x: x.relu() ** 0.5, -1.0, None),
     ("tanh at 1e308", lambda x: x.tanh(), 1e308, None),
+    ("tanh at -1e308", lambda x: x.tanh(), -1e308, None),
+    ("sigmoid at 1e308", lambda x: x.sigmoid(), 1e308, None),
     ("sigmoid at -1e308", lambda x: x.sigmoid(), -1e308, None),
     ("log at 1e-300", lambda x: x.log(), 1e-300, None),
     ("x / x at 3", lambda x: x / x, 3.0, None),
@@ -497,6 +499,17 @@ def test_parity_for_the_other_losses(loss, output_activation, y):
     model = MLP(2, [4, nout], activation="relu", output_activation=output_activation, seed=3)
     parity = fit_parity(model, X8, y, loss=loss, optimizer="adam", epochs=20, batch_size=4)
     assert max(parity.max_loss_difference, parity.max_weight_difference) <= 1e-12, str(parity)
+
+
+def test_parity_for_a_layer_with_two_outputs_and_a_neuron():
+    layer = Layer(2, 2, activation="tanh", rng=random.Random(4))
+    targets = [[t, -t] for t in Y8]
+    parity = fit_parity(layer, X8, targets, optimizer="momentum", epochs=10, batch_size=2)
+    assert parity.max_weight_difference <= 1e-12 and len(parity.step_loss_differences) == 40
+    neuron = Neuron(2, activation="sigmoid", weights=[0.3, -0.6], bias=0.1)
+    parity = fit_parity(neuron, X8, [(t + 1) / 2 for t in Y8], loss="bce", optimizer="rmsprop",
+                        epochs=10)
+    assert parity.max_weight_difference <= 1e-12 and neuron.get_weights()[1] != 0.1
 
 
 def test_an_optimizer_off_pytorchs_rule_fails_assert_matches_torch():
