@@ -150,6 +150,21 @@ class Comparison:
         """True when every value, grad (and second derivative) agrees within tolerance."""
         return not self.disagreements
 
+    def table(self, limit: int | None = None) -> str:
+        """Every node in topological order (leaves first), one line each: its name and op,
+        both engines' value and grad, and ``!`` where a pair disagrees; the first
+        ``limit`` nodes only, if given."""
+        rows = self.nodes if limit is None else self.nodes[:limit]
+        lines = [f"{'#':>4}  {'node':<12} {'op':<8} {'data':>22} {'torch data':>22} "
+                 f"{'grad':>22} {'torch grad':>22}"]
+        for r in rows:
+            lines.append(f"{r.index:>4}  {r.name[:12]:<12} {r.op[:8]:<8} {r.data!r:>22}"
+                         f"{' ' if r.data_agrees else '!'}{r.torch_data!r:>22} "
+                         f"{r.grad!r:>22}{' ' if r.grad_agrees else '!'}{r.torch_grad!r:>22}")
+        if len(rows) < len(self.nodes):
+            lines.append(f"  ... {len(self.nodes) - len(rows)} more")
+        return "\n".join(lines)
+
     def __str__(self) -> str:
         n = len(self.nodes)
         second = self.second_order

@@ -286,6 +286,11 @@ def test_a_wrong_custom_derivative_is_found_at_its_node_against_a_torch_referenc
     # downstream nodes (h, x, w) have wrong grads too, but the report starts at the cube
     wrong_rows = {r.name for r in report.nodes if not r.grad_agrees}
     assert wrong_rows == {"h", "x", "w"}
+    table = report.table().splitlines()
+    assert len(table) == 1 + len(report.nodes)
+    assert [line.split()[1] for line in table[1:]] == [r.name for r in report.nodes]
+    assert sum(line.count("!") for line in table) == 3
+    assert report.table(limit=2).endswith(f"... {len(report.nodes) - 2} more")
     with pytest.raises(AssertionError, match="op 'cube'"):
         assert_matches_torch(out, torch_ops={"cube": lambda t: t ** 3})
 
