@@ -30,8 +30,8 @@ def load_torch() -> Any:
     return module
 
 
-torch: Any = load_torch()
-F64 = torch.float64
+torch: Any = load_torch()  # the torch module, for the bridge's other modules
+F64 = torch.float64  # every tensor the bridge makes is float64, as micrograd_nn's floats
 
 # ---------------------------------------------------------------------------------------
 # Every op's torch function
@@ -54,7 +54,6 @@ TORCH_OPS: dict[str, Callable[..., Any]] = {
 }
 """The torch function of every op in :data:`micrograd_nn.OPS`, by class name. ``PowConst``
 is called with the node's exponent as its second argument, ``Sum`` with every term."""
-
 
 
 def is_builtin(node: Value) -> bool:
@@ -81,7 +80,7 @@ def torch_op(node: Value, args: Sequence[Any], torch_ops: Mapping[str, Callable[
     return op_function().apply(node, *args)
 
 
-_FUNCTION: list[Any] = []
+_FUNCTIONS: dict[str, Any] = {}  # the two autograd Functions below, made on first use
 
 
 def op_function() -> Any:
@@ -89,8 +88,8 @@ def op_function() -> Any:
     ``derivatives`` (custom ops). With ``create_graph=True`` its backward evaluates the
     op's derivative on Values (``value_derivative``) as a graph of torch ops, so torch can
     differentiate it again."""
-    if _FUNCTION:
-        return _FUNCTION[0]
+    if "op" in _FUNCTIONS:
+        return _FUNCTIONS["op"]
 
     def forward(ctx: Any, node: Value, *xs: Any) -> Any:
         out = torch.tensor(cast(Op, node).forward_at(*[x.item() for x in xs]), dtype=F64)
@@ -116,15 +115,14 @@ def op_function() -> Any:
     function = type("MicrogradOp", (torch.autograd.Function,),
                     {"forward": staticmethod(forward), "backward": staticmethod(backward),
                      "__doc__": "An op node run through its own forward and derivatives."})
-    _FUNCTION.append(function)
+    _FUNCTIONS["op"] = function
     return function
 
 
 def override_function() -> Any:
     """A ``torch.autograd.Function`` that replaces a tensor's value by a given number and
     passes its gradient back unchanged: what keeps every op fed micrograd_nn's numbers."""
-    if len(_FUNCTION) < 2:
-        op_function()
+    if "value" not in _FUNCTIONS:
 
         def forward(ctx: Any, t: Any, value: float) -> Any:
             return torch.tensor(value, dtype=F64)
@@ -132,10 +130,10 @@ def override_function() -> Any:
         def backward(ctx: Any, g: Any) -> tuple[Any, None]:
             return g, None
 
-        _FUNCTION.append(type("MicrogradValue", (torch.autograd.Function,), {
+        _FUNCTIONS["value"] = type("MicrogradValue", (torch.autograd.Function,), {
             "forward": staticmethod(forward), "backward": staticmethod(backward),
-            "__doc__": "A tensor moved onto micrograd_nn's number, its gradient kept."}))
-    return _FUNCTION[1]
+            "__doc__": "A tensor moved onto micrograd_nn's number, its gradient kept."})
+    return _FUNCTIONS["value"]
 
 
 def evaluate(root: Value, known: dict[Value, Any],
