@@ -95,6 +95,12 @@ class Disagreement:
     chain: list[str] = field(default_factory=list)
     expression: str = ""
 
+    @property
+    def label(self) -> str:
+        """The node's own label (``''`` when unnamed; ``name`` is then the one the report
+        made, such as ``mul#3``)."""
+        return self.node.label
+
     def __str__(self) -> str:
         what = {"data": "value", "grad": f"grad passed to '{self.input_name}'",
                 "accumulated": "grad", "gradcheck": f"derivative d/d'{self.input_name}'",

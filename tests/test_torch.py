@@ -279,7 +279,7 @@ def test_a_wrong_custom_derivative_is_found_at_its_node_against_a_torch_referenc
     upstream = 1.0 - c.tanh().data ** 2
     assert first.ours == pytest.approx(2 * h.data ** 2 * upstream, rel=1e-12)
     assert first.theirs == pytest.approx(3 * h.data ** 2 * upstream, rel=1e-12)
-    assert first.chain == ["cube 'c'", "* 'h'", "'x'"]
+    assert first.chain == ["cube 'c'", "* 'h'", "'x'"] and first.label == "c"
     assert first.expression == "cube(x * w)"
     text = str(report)
     assert "op 'cube' (node 'c'" in text and "cube 'c' <- * 'h' <- 'x'" in text
