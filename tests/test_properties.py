@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, note, settings
 from mpmath import mp, mpf
 
 from micrograd_nn import OPS, GradcheckError, Value, gradcheck
-from micrograd_nn.engine import Tanh
+from micrograd_nn.functions import Tanh
 from micrograd_nn.node import walk
 from micrograd_nn.testing import EXPRESSION_OPS, expressions
 
