@@ -9,10 +9,10 @@ import importlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
-from . import OPS, Value
-from . import topological_order as _topological_order
+from . import functions
+from .node import topological_order as _topological_order
 from .ops import PowConst
-from .value import Op, leaf
+from .value import OPS, Op, Value, leaf
 
 __all__ = ["load_torch", "TORCH_OPS", "is_builtin", "torch_op", "op_function",
            "override_function", "evaluate"]
@@ -47,13 +47,14 @@ def _torch_pow_const(x: Any, exponent: float) -> Any:
 
 TORCH_OPS: dict[str, Callable[..., Any]] = {
     "Add": torch.add, "Sub": torch.sub, "Mul": torch.mul, "Div": torch.div,
-    "Neg": torch.neg, "PowConst": _torch_pow_const, "Pow": torch.pow, "Exp": torch.exp,
-    "Log": torch.log, "Tanh": torch.tanh, "Sigmoid": torch.sigmoid, "ReLU": torch.relu,
-    "Abs": torch.abs, "Sqrt": torch.sqrt, "Sin": torch.sin, "Cos": torch.cos,
-    "Log1p": torch.log1p, "Expm1": torch.expm1, "Sum": _torch_sum,
+    "Neg": torch.neg, "PowConst": _torch_pow_const, "Pow": torch.pow, "Sum": _torch_sum,
+    # the one-input functions: torch's function of the same name as the op's Value method
+    **{name: getattr(torch, cls.method) for name, cls in OPS.items()
+       if cls.__module__ == functions.__name__ and hasattr(torch, cls.method)},
 }
 """The torch function of every op in :data:`micrograd_nn.OPS`, by class name. ``PowConst``
-is called with the node's exponent as its second argument, ``Sum`` with every term."""
+is called with the node's exponent as its second argument, ``Sum`` with every term; each
+one-input function (``functions.py``) is torch's function named as its Value method."""
 
 
 def is_builtin(node: Value) -> bool:
