@@ -75,31 +75,98 @@ def _check_model(model: Any) -> MLP:
     return model
 
 
-def save(model: MLP, path: _Path) -> None:
+def save(model: MLP, path: _Path, atomic: bool = True) -> None:
     """Write ``model``'s architecture and parameters to ``path`` as JSON, atomically.
 
-    ``path`` is any file name ``open()`` takes (str, bytes or a path object). A symlink
-    is written through, as ``open(path, "w")`` would: its target gets the new content
-    and the link stays a link."""
+    ``path`` is any file name ``open()`` takes (str, bytes or a path object). Where
+    ``open(path, "w")`` would fail, ``save`` fails the same way (the same OSError, naming
+    ``path``): a missing folder, a read-only file, a folder or file you may not write. A
+    symlink is written through, as ``open(path, "w")`` would: its target gets the new
+    content and the link stays a link. A FIFO, a device or a socket is refused with
+    :class:`ModelFileError` (as :func:`load` refuses them) and never replaced.
+
+    With ``atomic=True`` (the default) the text goes to a temporary file beside the target,
+    which is then renamed over it: a crash leaves the old file or the new one, never a
+    mix. That needs a folder you may write in; where only the file is writable,
+    ``save`` raises PermissionError saying so, and ``atomic=False`` writes the file in
+    place (as ``open(path, "w")`` does: a crash mid-write can leave it truncated)."""
     text = json.dumps(_document(_check_model(model)), allow_nan=False) + "\n"
-    # Renaming over the link itself would replace it with a plain file.
-    target = os.path.realpath(os.fsdecode(path))
-    if os.path.islink(target):  # realpath stops at a symlink loop; open() refuses one
-        raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), target)
+    shown = os.fsdecode(path)  # errors name the user's path, never the temporary one
+    try:
+        target = _writable_target(shown)
+        if atomic:
+            _replace_atomically(target, text, shown)
+        else:
+            _write_in_place(target, text)
+    except OSError as e:
+        if e.filename == shown:
+            raise
+        raise _renamed(e, shown) from None
+
+
+def _renamed(error: OSError, shown: str) -> OSError:
+    """The same kind of OSError, naming ``shown`` instead of the file it was raised on."""
+    return type(error)(error.errno, error.strerror or str(error), shown)
+
+
+def _writable_target(shown: str) -> str:
+    """The real file ``shown`` names (symlinks followed), after checking that
+    ``open(shown, "w")`` could write it; ModelFileError for a special file."""
+    if shown == "":
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), shown)
+    # Renaming over a link itself would replace it with a plain file: write its target.
+    target = os.path.realpath(shown)
+    try:
+        info = os.lstat(target)
+    except FileNotFoundError:
+        return target  # a new file (the folder is checked when it is created)
+    if stat.S_ISLNK(info.st_mode):  # realpath stops at a symlink loop; open() refuses one
+        raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), shown)
+    if stat.S_ISDIR(info.st_mode):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), shown)
+    if not stat.S_ISREG(info.st_mode):
+        raise ModelFileError(f"cannot save to {shown!r}: it is {_kind(info.st_mode)}, not a "
+                             "regular file (save never replaces a special file)")
+    # Opening without O_TRUNC changes nothing, and asks the system exactly what
+    # open(path, "w") would (the rename below would bypass a read-only file's mode).
+    fd = os.open(target, os.O_WRONLY | getattr(os, "O_NOCTTY", 0) | _CLOEXEC)
+    os.close(fd)
+    return target
+
+
+def _kind(mode: int) -> str:
+    kinds = [(stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+             (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")]
+    return next((name for test, name in kinds if test(mode)), "a special file")
+
+
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+
+
+def _replace_atomically(target: str, text: str, shown: str) -> None:
     directory, name = os.path.split(target)
     # The host and process id in the name let a later save tell a killed save's leftover
     # from a live saver's file (the random part keeps this process's threads apart).
     prefix = f".{name}.{socket.gethostname()}."
     _remove_stale_temporaries(directory, prefix)
     tmp = os.path.join(directory, f"{prefix}{os.getpid()}.{secrets.token_hex(8)}{_TEMP}")
-    # 0666 less the umask, as open(path, "w") gives (mkstemp would make it private, 0600)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        # 0666 less the umask, as open(path, "w") gives (mkstemp would make it private)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _CLOEXEC, 0o666)
+    except PermissionError as e:
+        if os.path.exists(target):  # open(path, "w") would work: say why save does not
+            raise PermissionError(
+                e.errno, f"cannot save atomically: the folder {directory!r} is not writable "
+                "(save writes a temporary file beside the target and renames it over it); "
+                "save(model, path, atomic=False) writes the file in place", shown) from None
+        raise
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             _keep_mode(target, f.fileno())
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
+        _writable_target(target)  # still a regular file we may write (no swap since)
         os.replace(tmp, target)
     except BaseException:
         # Also on KeyboardInterrupt: no half-written temporary file is left behind.
@@ -109,6 +176,19 @@ def save(model: MLP, path: _Path) -> None:
             pass
         raise
     _fsync_directory(directory)
+
+
+def _write_in_place(target: str, text: str) -> None:
+    """``open(target, "w")``'s way: truncate and write (not atomic), then fsync."""
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOCTTY", 0) | _CLOEXEC,
+                 0o666)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):  # swapped in since the check
+            raise ModelFileError(f"cannot save to {target!r}: not a regular file")
+        f.truncate(0)
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def _remove_stale_temporaries(directory: str, prefix: str) -> None:
