@@ -1,6 +1,7 @@
 """Each example, run as a user runs it (``python examples/NAME.py --json``), must reproduce
 its seed's figures. stdout must be exactly one JSON object; the account goes to stderr."""
 
+import functools
 import json
 import os
 import subprocess
@@ -12,6 +13,7 @@ from test_crosscheck_engine import LOSS_TRACE_SEED_000
 EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples")
 
 
+@functools.cache  # one run per session (tests/test_readme_figures.py too)
 def run_example(name):
     proc = subprocess.run([sys.executable, os.path.join(EXAMPLES, f"{name}.py"), "--json"],
                           capture_output=True, text=True, timeout=300, check=False)
