@@ -167,7 +167,14 @@ def _replace_atomically(target: str, text: str, shown: str) -> None:
             f.flush()
             os.fsync(f.fileno())
         _writable_target(target)  # still a regular file we may write (no swap since)
-        os.replace(tmp, target)
+        try:
+            os.replace(tmp, target)
+        except PermissionError as e:  # a sticky folder (/tmp): only the owner may replace
+            raise PermissionError(
+                e.errno, f"cannot save atomically: the folder {directory!r} does not let "
+                "this user replace the file (a sticky folder, such as /tmp, lets only its "
+                "owner do that); save(model, path, atomic=False) writes the file in place",
+                shown) from None
     except BaseException:
         # Also on KeyboardInterrupt: no half-written temporary file is left behind.
         try:
@@ -220,12 +227,19 @@ def _alive(pid: int) -> bool:
 
 
 def _keep_mode(target: str, fd: int) -> None:
-    """A file that replaces another keeps the other's permission bits."""
+    """A file that replaces another keeps the other's permission bits, and its owner and
+    group where this process may set them (root saving over a user's file), as writing
+    into the file would."""
     try:
-        mode = stat.S_IMODE(os.stat(target).st_mode)
+        info = os.stat(target)
     except OSError:
         return
-    os.fchmod(fd, mode)
+    if hasattr(os, "fchown") and (info.st_uid, info.st_gid) != (os.geteuid(), os.getegid()):
+        try:
+            os.fchown(fd, info.st_uid, info.st_gid)
+        except OSError:
+            pass  # an ordinary user cannot give a file away: it stays theirs
+    os.fchmod(fd, stat.S_IMODE(info.st_mode))  # after chown, which may clear setgid
 
 
 def _fsync_directory(directory: str) -> None:

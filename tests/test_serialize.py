@@ -554,3 +554,34 @@ def test_atomic_false_keeps_refusing_special_files_and_rewrites_shorter(tmp_path
         with pytest.raises(ModelFileError, match="is a FIFO"):
             save(small, tmp_path / "pipe", atomic=False)
         assert stat.S_ISFIFO(os.lstat(tmp_path / "pipe").st_mode)
+
+
+def test_save_in_a_sticky_folder_over_another_users_writable_file_says_why(shared_tmp):
+    """As in /tmp: the folder is writable by all, but only a file's owner may replace it."""
+    os.chmod(shared_tmp, 0o1777)
+    save(model(1), shared_tmp / "m.json")  # root's file, writable by everyone
+    os.chmod(shared_tmp / "m.json", 0o666)
+    before = (shared_tmp / "m.json").read_text()
+    proc = _as_nobody(SAVE_AS_NOBODY, shared_tmp)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["open"] is None  # open(path, "w") would succeed here
+    assert result["saved"] is False and result["error"] == "PermissionError"
+    assert result["filename"] == "m.json" and "sticky" in result["message"]
+    assert "atomic=False" in result["message"]
+    assert (shared_tmp / "m.json").read_text() == before
+    assert sorted(os.listdir(shared_tmp)) == ["m.json"]  # its temporary file removed
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root")
+def test_root_saving_over_a_users_file_keeps_its_owner_and_mode(tmp_path):
+    import pwd
+    nobody = pwd.getpwnam("nobody")
+    save(model(1), tmp_path / "m.json")
+    os.chown(tmp_path / "m.json", nobody.pw_uid, nobody.pw_gid)
+    os.chmod(tmp_path / "m.json", 0o640)
+    save(model(2), tmp_path / "m.json")
+    info = os.stat(tmp_path / "m.json")
+    assert (info.st_uid, info.st_gid) == (nobody.pw_uid, nobody.pw_gid)
+    assert info.st_mode & 0o777 == 0o640
+    assert load(model(3), tmp_path / "m.json").get_weights() == model(2).get_weights()
