@@ -13,9 +13,10 @@ nothing; subclass it and override what you need). ``fit`` calls them in this ord
 ``verbose=1`` in ``fit`` picks a display by where the output goes: in a terminal,
 :class:`ProgressBar` (one line redrawn in place with a carriage return), or ``tqdm``'s bar
 when tqdm is installed and the output is standard output; in a Jupyter notebook,
-:class:`NotebookBar` (one output updated in place: a saved or nbconvert-exported notebook
-holds only its final state); anywhere else (a file, a pipe, a log), :class:`ProgressLines`
-(plain lines, at most one per tenth of the run, never a carriage return).
+:class:`NotebookBar` (one output updated in place while training, then the final bar as
+one printed line: a saved or nbconvert-exported notebook holds that line alone); anywhere
+else (a file, a pipe, a log), :class:`ProgressLines` (plain lines, at most one per tenth
+of the run, never a carriage return).
 ``verbose=2`` gives :class:`EpochLines` (one line per epoch) everywhere.
 """
 
@@ -191,12 +192,13 @@ class ProgressLines(_Bar):
 
 class NotebookBar(_Bar):
     """The bar in a Jupyter notebook: one text output updated in place (IPython's display
-    updates), at most every ``interval`` seconds and after every epoch. The saved notebook
-    (and an nbconvert export) holds only the final bar, never a carriage return."""
+    updates), at most every ``interval`` seconds and after every epoch; when training ends
+    that output is emptied and the final bar printed to ``file`` as one line. The saved
+    notebook (and an nbconvert export) holds that line alone, never a carriage return."""
 
-    def __init__(self, width: int = 30, interval: float = 0.1) -> None:
+    def __init__(self, file: TextIO, width: int = 30, interval: float = 0.1) -> None:
         super().__init__(width)
-        self.interval = interval
+        self.file, self.interval = file, interval
         self.drawn_at = time.perf_counter()
         self.handle: Any = None
 
@@ -212,10 +214,11 @@ class NotebookBar(_Bar):
         self.draw()
 
     def close(self) -> None:
-        """The final bar, with the total time."""
+        """Empty the live output and print the final bar, with the total time, as a line."""
         if self.handle is not None:
             self.finish()
-            self.draw()
+            self.handle.update({"text/plain": ""}, raw=True)
+            print(self.text(), file=self.file, flush=True)
 
     def draw(self) -> None:
         """Show the bar: a new output the first time, an update of it after."""
@@ -291,7 +294,7 @@ def progress_display(verbose: int, every: int, file: TextIO | None) -> Callback 
     if verbose == 2:
         return EpochLines(out, every)
     if _in_notebook(out):
-        return NotebookBar()
+        return NotebookBar(out)
     if not _is_terminal(out):
         return ProgressLines(out)
     tqdm = _tqdm() if file is None else None

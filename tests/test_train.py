@@ -507,6 +507,9 @@ def test_verbose_1_in_a_notebook_updates_one_display_and_writes_no_carriage_retu
     outputs = nb.cells[0].outputs
     text = json.dumps(outputs)
     assert "\\r" not in text
-    assert len(outputs) == 1 and outputs[0]["output_type"] == "display_data"
-    final = outputs[0]["data"]["text/plain"]
-    assert final.startswith("[==============================] 120/120 Epoch 30/30 - loss: ")
+    assert [o["output_type"] for o in outputs] == ["display_data", "stream"]
+    assert outputs[0]["data"]["text/plain"] == ""  # the live bar, emptied at the end
+    lines = outputs[1]["text"].splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("[==============================] 120/120 Epoch 30/30 - loss: ")
+    assert lines[0].endswith("s")
