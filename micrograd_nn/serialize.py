@@ -19,6 +19,7 @@ and the model keeps the weights it had.
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import math
 import os
@@ -36,6 +37,7 @@ FORMAT = "micrograd_nn.mlp"
 VERSION = 1
 _MAX_DIGITS = 400  # a longer number literal is no weight (and could be slow to parse)
 _TEMP = ".micrograd-tmp"
+_MAX_PREFIX = 255 - 45  # a file name's limit (255 bytes) less pid, random part and _TEMP
 _TEMP_TAIL = re.compile(r"([1-9][0-9]{0,8})\.[0-9a-f]{16}" + re.escape(_TEMP))  # pid.random
 _Path = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]  # what open() takes
 
@@ -148,6 +150,9 @@ def _replace_atomically(target: str, text: str, shown: str) -> None:
     # The host and process id in the name let a later save tell a killed save's leftover
     # from a live saver's file (the random part keeps this process's threads apart).
     prefix = f".{name}.{socket.gethostname()}."
+    if len(os.fsencode(prefix)) > _MAX_PREFIX:  # the temporary name must fit where name does
+        digest = hashlib.sha256(os.fsencode(f"{name}\0{socket.gethostname()}")).hexdigest()
+        prefix = f".{digest[:32]}."
     _remove_stale_temporaries(directory, prefix)
     tmp = os.path.join(directory, f"{prefix}{os.getpid()}.{secrets.token_hex(8)}{_TEMP}")
     try:

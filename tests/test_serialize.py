@@ -585,3 +585,12 @@ def test_root_saving_over_a_users_file_keeps_its_owner_and_mode(tmp_path):
     assert (info.st_uid, info.st_gid) == (nobody.pw_uid, nobody.pw_gid)
     assert info.st_mode & 0o777 == 0o640
     assert load(model(3), tmp_path / "m.json").get_weights() == model(2).get_weights()
+
+
+def test_save_to_a_name_near_the_length_limit_works_as_open_w_would(tmp_path):
+    name = "y" * 240 + ".json"  # open() takes it; a temporary name built on it would not
+    with open(tmp_path / name, "w"):
+        pass
+    save(model(1), tmp_path / name)
+    assert load(model(2), tmp_path / name).get_weights() == model(1).get_weights()
+    assert os.listdir(tmp_path) == [name]
