@@ -9,7 +9,10 @@ A file looks like::
 :func:`save` is atomic: it writes a temporary file in the target's directory, flushes and
 fsyncs it, then renames it over the target (``os.replace``), so a crash or a kill at any
 moment leaves either the old file or the new one, never a truncated mix. A temporary file
-that a killed save leaves behind is removed by the next save to the same file.
+that a killed save leaves behind is removed by the next save to the same file. Where
+``open(path, "w")`` would fail (a read-only file, a missing folder), ``save`` fails the same
+way naming ``path``; a FIFO, device or socket is refused and never replaced; where only the
+file, not its folder, is writable, ``save(..., atomic=False)`` writes in place.
 
 :func:`load` checks everything (the JSON, the architecture, every number: a finite real,
 not a bool) before it changes anything: on any problem it raises :class:`ModelFileError`
