@@ -192,7 +192,7 @@ class _Callbacks:
 def fit(model: Module, X: Sequence[Any], y: Sequence[Any], loss: str | LossFn = "mse",
         optimizer: Optimizer | str | None = None, epochs: int = 1,
         batch_size: int | None = None, shuffle: bool = True, seed: int | None = None,
-        metrics: Sequence[str] | str = ("accuracy",), verbose: bool | int = 1, l2: float = 0.0,
+        metrics: Sequence[str] = ("accuracy",), verbose: bool | int = 1, l2: float = 0.0,
         file: TextIO | None = None, callbacks: Sequence[Any] = (),
         log_every: int = 1) -> History:
     """Train ``model`` on samples ``X`` with targets ``y``; returns a :class:`History`.
@@ -313,7 +313,7 @@ def _data(out: Any) -> Any:
 
 @no_grad()
 def evaluate(model: Module, X: Sequence[Any], y: Sequence[Any], loss: str | LossFn = "mse",
-             metrics: Sequence[str] | str = ("accuracy",)) -> dict[str, float]:
+             metrics: Sequence[str] = ("accuracy",)) -> dict[str, float]:
     """Mean loss and metrics of ``model`` on ``X``/``y``, without recording a graph
     (ValueError for no samples, or ``loss="bce"`` on an output that is not ``sigmoid``)."""
     loss_fn = _resolve_loss(loss)
