@@ -119,6 +119,8 @@ def _writable_target(shown: str) -> str:
     ``open(shown, "w")`` could write it; ModelFileError for a special file."""
     if shown == "":
         raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), shown)
+    if shown.endswith((os.sep, os.altsep or os.sep)):  # names a folder; realpath drops the /
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), shown)
     # Renaming over a link itself would replace it with a plain file: write its target.
     target = os.path.realpath(shown)
     try:

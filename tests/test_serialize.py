@@ -594,3 +594,14 @@ def test_save_to_a_name_near_the_length_limit_works_as_open_w_would(tmp_path):
     save(model(1), tmp_path / name)
     assert load(model(2), tmp_path / name).get_weights() == model(1).get_weights()
     assert os.listdir(tmp_path) == [name]
+
+
+@pytest.mark.parametrize("name", ["new.json/", "m.json/"])
+def test_a_path_ending_in_a_slash_names_a_folder_as_open_says(tmp_path, name):
+    save(model(1), tmp_path / "m.json")
+    path = str(tmp_path / name.rstrip("/")) + "/"
+    with pytest.raises(IsADirectoryError) as err:
+        save(model(2), path)
+    assert err.value.filename == path
+    assert sorted(os.listdir(tmp_path)) == ["m.json"]  # no new.json made
+    assert load(model(3), tmp_path / "m.json").get_weights() == model(1).get_weights()
