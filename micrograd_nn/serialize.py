@@ -102,7 +102,7 @@ def save(model: MLP, path: _Path, atomic: bool = True) -> None:
         if atomic:
             _replace_atomically(target, text, shown)
         else:
-            _write_in_place(target, text)
+            _write_in_place(target, text, shown)
     except OSError as e:
         if e.filename == shown:
             raise
@@ -136,7 +136,7 @@ def _writable_target(shown: str) -> str:
                              "regular file (save never replaces a special file)")
     # Opening without O_TRUNC changes nothing, and asks the system exactly what
     # open(path, "w") would (the rename below would bypass a read-only file's mode).
-    fd = os.open(target, os.O_WRONLY | getattr(os, "O_NOCTTY", 0) | _CLOEXEC)
+    fd = os.open(target, os.O_WRONLY | _WRITE_FLAGS)
     os.close(fd)
     return target
 
@@ -148,6 +148,9 @@ def _kind(mode: int) -> str:
 
 
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+# O_NONBLOCK: should a FIFO be swapped in after the check, opening it fails or returns at
+# once (then fstat refuses it) instead of waiting for a reader; O_NOCTTY: as for reading.
+_WRITE_FLAGS = getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | _CLOEXEC
 
 
 def _replace_atomically(target: str, text: str, shown: str) -> None:
@@ -195,13 +198,14 @@ def _replace_atomically(target: str, text: str, shown: str) -> None:
     _fsync_directory(directory)
 
 
-def _write_in_place(target: str, text: str) -> None:
+def _write_in_place(target: str, text: str, shown: str) -> None:
     """``open(target, "w")``'s way: truncate and write (not atomic), then fsync."""
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOCTTY", 0) | _CLOEXEC,
-                 0o666)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | _WRITE_FLAGS, 0o666)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):  # swapped in since the check
-            raise ModelFileError(f"cannot save to {target!r}: not a regular file")
+            raise ModelFileError(f"cannot save to {shown!r}: it is no longer a regular file")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(f.fileno(), True)
         f.truncate(0)
         f.write(text)
         f.flush()

@@ -605,3 +605,30 @@ def test_a_path_ending_in_a_slash_names_a_folder_as_open_says(tmp_path, name):
     assert err.value.filename == path
     assert sorted(os.listdir(tmp_path)) == ["m.json"]  # no new.json made
     assert load(model(3), tmp_path / "m.json").get_weights() == model(1).get_weights()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_atomic_false_refuses_a_fifo_swapped_in_after_the_check_without_waiting(
+        tmp_path, monkeypatch):
+    """The race: the path is checked, then replaced by a FIFO before it is opened."""
+    import stat
+
+    from micrograd_nn import serialize
+    fifo = tmp_path / "m.json"
+    os.mkfifo(fifo)
+    monkeypatch.setattr(serialize, "_writable_target", lambda shown: str(fifo))  # no check
+    outcome = []
+
+    def attempt():
+        try:
+            save(model(), fifo, atomic=False)
+            outcome.append("saved")
+        except (OSError, ModelFileError) as e:
+            outcome.append(e)
+
+    worker = threading.Thread(target=attempt, daemon=True)
+    worker.start()
+    worker.join(timeout=20)
+    assert outcome, "save blocked on a FIFO, waiting for a reader"
+    assert outcome[0] != "saved"
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
