@@ -29,7 +29,7 @@ import warnings
 from typing import Any, TextIO
 
 __all__ = ["Callback", "ProgressBar", "ProgressLines", "NotebookBar", "EpochLines", "TqdmBar",
-           "progress_display"]
+           "progress_display", "epoch_text"]
 
 Logs = dict[str, Any]
 

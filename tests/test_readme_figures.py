@@ -145,7 +145,7 @@ def test_guarantees_quote_the_oracle_bound_and_gradcheck_settings_the_tests_use(
     for module in ("hypothesis", "mpmath"):  # what tests/test_properties.py imports
         pytest.importorskip(module, reason='pip install -e ".[test]"')
     import test_properties
-    from _exprgen import DPS
+    from oracle import DPS
 
     from micrograd_nn import gradcheck
 
