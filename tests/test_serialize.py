@@ -435,20 +435,43 @@ def test_a_dangling_symlink_into_an_existing_folder_is_written_through(tmp_path)
 # An ordinary user's view: root bypasses file permissions, so these run a child process
 # as nobody (setpriv) on files in a temporary folder that nobody may enter.
 
-def _as_nobody(code, cwd):
+@pytest.fixture(scope="module")
+def nobody_package():
+    """A copy of the package in a new folder every user may read: the checkout (or its
+    virtual environment) may sit in a folder only its owner can enter."""
+    import tempfile
+    path = tempfile.mkdtemp(prefix="micrograd-nn-package-")
+    try:
+        os.chmod(path, 0o755)
+        source = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                              "micrograd_nn")
+        shutil.copytree(source, os.path.join(path, "micrograd_nn"),
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        for folder, dirs, files in os.walk(path):
+            for name in dirs:
+                os.chmod(os.path.join(folder, name), 0o755)
+            for name in files:
+                os.chmod(os.path.join(folder, name), 0o644)
+        yield path
+    finally:
+        shutil.rmtree(path)
+
+
+def _as_nobody(code, cwd, package):
+    """Run ``code`` as user nobody (setpriv) in ``cwd``, importing the package copy."""
     if os.name != "posix" or shutil.which("setpriv") is None:
         pytest.skip("needs setpriv (util-linux) to run as an ordinary user")
     if os.geteuid() != 0:
-        # Already an ordinary user: run the child as ourselves.
-        command = [sys.executable, "-c", code]
-    else:
-        command = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                   sys.executable, "-c", code]
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env = {**os.environ, "PYTHONPATH": root, "PYTHONDONTWRITEBYTECODE": "1"}
+        pytest.skip("needs root, to run a child as another user (nobody) with setpriv")
+    # The interpreter itself (a venv's python may sit where nobody cannot enter); the
+    # package needs only the standard library.
+    python = os.path.realpath(sys.executable)
+    command = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+               python, "-I", "-c", f"import sys; sys.path.insert(0, {package!r})\n{code}"]
     proc = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=60,
-                          env=env, check=False)
-    if os.geteuid() == 0 and "setpriv" in proc.stderr and proc.returncode != 0:
+                          env={"PATH": "/usr/bin:/bin", "PYTHONDONTWRITEBYTECODE": "1"},
+                          check=False)
+    if "setpriv" in proc.stderr and proc.returncode != 0:
         pytest.skip(f"setpriv cannot drop privileges here: {proc.stderr.strip()}")
     return proc
 
@@ -490,12 +513,13 @@ SAVE_AS_NOBODY = textwrap.dedent("""
 """)
 
 
-def test_save_over_a_read_only_file_fails_as_open_w_would_for_an_ordinary_user(shared_tmp):
+def test_save_over_a_read_only_file_fails_as_open_w_would_for_an_ordinary_user(shared_tmp,
+        nobody_package):
     os.chmod(shared_tmp, 0o777)  # the folder is writable: only the file protects itself
     save(model(1), shared_tmp / "m.json")
     os.chmod(shared_tmp / "m.json", 0o444)
     before = (shared_tmp / "m.json").read_text()
-    proc = _as_nobody(SAVE_AS_NOBODY, shared_tmp)
+    proc = _as_nobody(SAVE_AS_NOBODY, shared_tmp, nobody_package)
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     assert result["open"] == "PermissionError"  # what open(path, "w") does
@@ -506,11 +530,11 @@ def test_save_over_a_read_only_file_fails_as_open_w_would_for_an_ordinary_user(s
 
 
 def test_save_in_a_read_only_folder_over_a_writable_file_refuses_naming_the_users_path(
-        shared_tmp):
+        shared_tmp, nobody_package):
     save(model(1), shared_tmp / "m.json")
     os.chmod(shared_tmp / "m.json", 0o666)  # the file is writable, its folder (0755) is not
     before = (shared_tmp / "m.json").read_text()
-    proc = _as_nobody(SAVE_AS_NOBODY, shared_tmp)
+    proc = _as_nobody(SAVE_AS_NOBODY, shared_tmp, nobody_package)
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     assert result["open"] is None  # open(path, "w") would succeed here
@@ -521,19 +545,20 @@ def test_save_in_a_read_only_folder_over_a_writable_file_refuses_naming_the_user
     assert sorted(os.listdir(shared_tmp)) == ["m.json"]
 
 
-def test_save_atomic_false_writes_in_place_where_open_w_would(shared_tmp):
+def test_save_atomic_false_writes_in_place_where_open_w_would(shared_tmp, nobody_package):
     save(model(1), shared_tmp / "m.json")
     os.chmod(shared_tmp / "m.json", 0o666)
     code = SAVE_AS_NOBODY.replace('save(m, "m.json")', 'save(m, "m.json", atomic=False)')
-    proc = _as_nobody(code, shared_tmp)
+    proc = _as_nobody(code, shared_tmp, nobody_package)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["saved"] is True
     assert load(model(2), shared_tmp / "m.json").get_weights() == model(9).get_weights()
     assert sorted(os.listdir(shared_tmp)) == ["m.json"]
 
 
-def test_save_as_an_ordinary_user_in_a_folder_they_cannot_write_names_the_path(shared_tmp):
-    proc = _as_nobody(SAVE_AS_NOBODY, shared_tmp)
+def test_save_as_an_ordinary_user_in_a_folder_they_cannot_write_names_the_path(shared_tmp,
+        nobody_package):
+    proc = _as_nobody(SAVE_AS_NOBODY, shared_tmp, nobody_package)
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     assert result["open"] == "PermissionError"
@@ -556,13 +581,14 @@ def test_atomic_false_keeps_refusing_special_files_and_rewrites_shorter(tmp_path
         assert stat.S_ISFIFO(os.lstat(tmp_path / "pipe").st_mode)
 
 
-def test_save_in_a_sticky_folder_over_another_users_writable_file_says_why(shared_tmp):
+def test_save_in_a_sticky_folder_over_another_users_writable_file_says_why(shared_tmp,
+        nobody_package):
     """As in /tmp: the folder is writable by all, but only a file's owner may replace it."""
     os.chmod(shared_tmp, 0o1777)
     save(model(1), shared_tmp / "m.json")  # root's file, writable by everyone
     os.chmod(shared_tmp / "m.json", 0o666)
     before = (shared_tmp / "m.json").read_text()
-    proc = _as_nobody(SAVE_AS_NOBODY, shared_tmp)
+    proc = _as_nobody(SAVE_AS_NOBODY, shared_tmp, nobody_package)
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     assert result["open"] is None  # open(path, "w") would succeed here
