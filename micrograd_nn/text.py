@@ -8,7 +8,7 @@ same everywhere. It reads what an op class declares (``expr``, ``local_text``, `
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from .node import Node, walk
@@ -34,14 +34,15 @@ def kind_name(node: Node) -> str:
     return str(method).strip("_") or "op"
 
 
-def node_names(root: Node) -> dict[Any, str]:
+def node_names(root: Node, order: Sequence[Any] | None = None) -> dict[Any, str]:
     """A name for every node of the graph: its label, else a constant's value, else its
     kind and its number among the unnamed nodes of that kind in walk order (``mul#3``,
     ``tanh#1``, ``leaf#2``: the ``#`` marks a name the engine made, so ``mul#3`` is never
-    read as a user's ``n1``). Stable across runs for the same graph."""
+    read as a user's ``n1``). Stable across runs for the same graph. ``order`` is
+    ``walk(root)`` when the caller has it already (a view that walked the graph once)."""
     names: dict[Any, str] = {}
     counts: dict[str, int] = {}
-    for node in walk(root):
+    for node in walk(root) if order is None else order:
         if node.label:
             names[node] = node.label
         elif node.is_constant:
