@@ -29,18 +29,25 @@ PACKAGE_SOURCES = ("setup.py", "setup.cfg", "pyproject.toml", "README.md", "LICE
 SITE_FILES = ("index.html", "main.js", "worker.js", "style.css", "favicon.svg", "app.py")
 
 
-def npm_ci(quiet: bool) -> None:
-    """``npm ci`` unless node_modules already holds what package-lock.json pins."""
-    installed = HERE / "node_modules" / ".package-lock.json"
-    lock = HERE / "package-lock.json"
+def npm_ci(where: Path, quiet: bool) -> Path:
+    """``npm ci`` in ``where`` (given this folder's package.json and package-lock.json)
+    unless its node_modules already holds what the lockfile pins; returns node_modules."""
+    where.mkdir(parents=True, exist_ok=True)
+    for name in ("package.json", "package-lock.json"):
+        if where.resolve() != HERE:
+            shutil.copy2(HERE / name, where / name)
+    modules = where / "node_modules"
+    installed = modules / ".package-lock.json"
+    lock = where / "package-lock.json"
     if installed.exists() and installed.stat().st_mtime >= lock.stat().st_mtime:
-        return
+        return modules
     npm = shutil.which("npm")
     if npm is None:
         sys.exit("build.py: npm is not installed (it fetches Pyodide and viz.js): install "
                  "Node.js 18 or newer, e.g. apt-get install nodejs npm")
     extra = ["--silent"] if quiet else []
-    subprocess.run([npm, "ci", "--no-audit", "--no-fund", *extra], cwd=HERE, check=True)
+    subprocess.run([npm, "ci", "--no-audit", "--no-fund", *extra], cwd=where, check=True)
+    return modules
 
 
 def wheels(into: Path, quiet: bool) -> list[str]:
@@ -64,10 +71,11 @@ def wheels(into: Path, quiet: bool) -> list[str]:
     return names
 
 
-def build(out: Path, quiet: bool = False) -> Path:
-    """Build the site into ``out`` (emptied first) and return it."""
-    npm_ci(quiet)
-    modules = HERE / "node_modules"
+def build(out: Path, quiet: bool = False, npm_dir: Path = HERE) -> Path:
+    """Build the site into ``out`` (emptied first) and return it. ``npm ci`` runs in
+    ``npm_dir`` (default: this folder, so playground/node_modules; the tests use a temp
+    dir)."""
+    modules = npm_ci(npm_dir, quiet)
     if out.exists():
         shutil.rmtree(out)
     (out / "pyodide").mkdir(parents=True)
