@@ -19,6 +19,7 @@ import io
 import json
 import math
 import re
+import time
 import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -46,7 +47,8 @@ from micrograd_nn.testing import check_ops
 from micrograd_nn.train import two_moons
 from micrograd_nn.viz import draw_dot
 
-__all__ = ["PRESETS", "Expression", "Trainer", "handle", "diagram", "run_script"]
+__all__ = ["PRESETS", "Expression", "Trainer", "handle", "diagram", "run_script",
+           "time_training", "time_set"]
 
 SCRIPT_NAME = "<playground>"
 
@@ -163,6 +165,11 @@ def diagram(dot_source: str) -> dict[str, Any]:
     edges: dict[str, dict[str, str]] = {}
     shape = []
     for line in dot_source.splitlines():
+        if " -> " in line and "[" not in line:  # an edge in its default look: most lines
+            key = line.strip()
+            edges[key.replace(" ", "")] = {}
+            shape.append(key)
+            continue
         m = _STATEMENT.match(line)
         if not m or m.group(1) in _NOT_NODES or "=" in m.group(1):
             shape.append(line.strip() if "label=" not in line else "label")
@@ -448,6 +455,7 @@ class Trainer:
         """Each layer's W and dW (for the chosen sample), δ and a with dW = δ·aᵀ, and each
         entry's two chain-rule lines from ``backward_steps()``."""
         steps = {step.node: step for step in loss.backward_steps()}
+        names = node_names(loss)
         order = topological_order(loss, leaves=True)
         product_of: dict[Value, Value] = {}   # weight -> its w * a node
         sum_of: dict[Value, Value] = {}       # w * a node -> the neuron's Σ node
@@ -471,9 +479,15 @@ class Trainer:
                                 "text": f"{w.label}: data {format_number(w.data)}, grad "
                                         f"{format_number(w.grad)}\n" + "\n".join(lines)})
                 rows.append(row)
-            delta = [r[0]["delta"] for r in rows]
-            a = [e["a"] for e in rows[0]]
-            gap = max(abs(e["dw"] - d * x) for r, d in zip(rows, delta) for e, x in zip(r, a))
+            sums = [sum_of[product_of[n.w[0]]] for n in layer.neurons]
+            inputs = [product_of[w].inputs[1] for w in layer.neurons[0].w]
+            delta = [{"value": s.grad, "text": f"δ{li + 1}[{j + 1}] = ∂loss/∂z = "
+                      f"{names[s]}.grad = {format_number(s.grad)} (neuron {j + 1}'s Σ)"}
+                     for j, s in enumerate(sums)]
+            a = [{"value": v.data, "text": f"a{li}[{k + 1}] = {names[v]}.data = "
+                  f"{format_number(v.data)}"} for k, v in enumerate(inputs)]
+            gap = max(abs(e["dw"] - d["value"] * x["value"])
+                      for r, d in zip(rows, delta) for e, x in zip(r, a))
             k = li + 1
             out.append({"name": f"layer {k}", "shape": [len(rows), len(a)],
                         "rows": rows, "delta": delta, "a": a,
@@ -491,6 +505,8 @@ class Trainer:
             "X": self.X, "y": self.y, "bounds": BOUNDS, "grid": GRID,
             "boundary": self.boundary(), "losses": self.losses, "steps": len(self.losses),
             "sample": self.sample,
+            "loss_text": (f"step {len(self.losses)}: loss {format_number(self.losses[-1])} "
+                          f"(first {format_number(self.losses[0])})" if self.losses else ""),
             "summary": (f"MLP 2-{'-'.join(map(str, self.hidden))}-1, "
                         f"{self.model.num_params} parameters; step {len(self.losses)}"
                         + (f", loss {format_number(self.losses[-1])}, accuracy "
@@ -510,6 +526,28 @@ class Trainer:
         if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < len(self.X):
             raise ValueError(f"sample must be an int from 0 to {len(self.X) - 1}, got {i!r}")
         self.sample = i
+
+
+def time_training(steps: int = 30, hidden: Sequence[int] = (8,)) -> dict[str, float]:
+    """Steps per second of :meth:`Trainer.step` (fit, one full-batch epoch of the 100
+    moons) for a fresh MLP: what ``playground/measure.py`` compares in Pyodide and CPython."""
+    trainer = Trainer(hidden)
+    trainer.step(1)  # warm-up
+    start = time.perf_counter()
+    trainer.step(steps)
+    seconds = time.perf_counter() - start
+    return {"steps": steps, "seconds": seconds, "steps_per_s": steps / seconds}
+
+
+def time_set(expression: Expression, label: str, values: Sequence[float]) -> list[float]:
+    """Milliseconds of each :meth:`Expression.set` (forward, backward, draw_dot and the
+    patch) for ``label`` at each of ``values``."""
+    out = []
+    for x in values:
+        start = time.perf_counter()
+        expression.set(label, x)
+        out.append(1000 * (time.perf_counter() - start))
+    return out
 
 
 # ---------------------------------------------------------------------------------------
@@ -560,6 +598,10 @@ class Session:
             return {"losses": losses, **trainer.state(graph=bool(graph))}
         if method == "train_state":
             return self._train().state()
+        if method == "time_train":
+            return time_training(*args)
+        if method == "time_set":
+            return time_set(self._expr(), *args)
         if method == "choose":
             trainer = self._train()
             trainer.choose(*args)

@@ -37,8 +37,11 @@ function call(method, ...args) {
   });
 }
 
-const timings = { start: performance.now(), readyMs: null, firstGraphMs: null,
-  lastSetMs: null, lastPythonMs: null };
+// Milliseconds since navigation started (performance.now()'s origin): when main.js ran,
+// when Python answered first, when the first graph was drawn; the last leaf change's time
+// from the call to the patched diagram, and Python's share of the last call.
+const timings = { scriptMs: performance.now(), readyMs: null, firstGraphMs: null,
+  lastSetMs: null, lastPythonMs: null, lastLayoutMs: null };
 
 // ---------------------------------------------------------------------------------------
 // Diagrams: a fresh layout when the shape changes, else the new texts and colours in place
@@ -58,7 +61,9 @@ class Diagram {
   async show(d, pending = []) {
     if (d.shape !== this.shape) {
       const viz = await vizReady;
+      const t0 = performance.now();
       const svg = viz.renderSVGElement(d.dot);
+      timings.lastLayoutMs = performance.now() - t0;
       this.container.replaceChildren(svg);
       this.shape = d.shape;
       this.nodes.clear();
@@ -133,6 +138,7 @@ function nodeList(state) {
 }
 
 async function run(source) {
+  if ($("source").value !== source) $("source").value = source;
   showText("error", "");
   showText("verdict", "");
   try {
@@ -271,6 +277,8 @@ async function gotoStep(k) {
   expr.step = k;
   await graph.show(state.diagram, state.pending);
   setStepControls(k);
+  const current = state.node && graph.nodes.get(state.node);
+  if (current) current.scrollIntoView({ block: "nearest", inline: "nearest" });
   const phase = state.phase === "leaves" ? "The leaves" :
     state.phase === "forward" ? `Forward ${k} / ${steps.forward}` :
       `Backward ${k - steps.forward} / ${last - steps.forward}`;
@@ -396,11 +404,9 @@ function drawBoundary(state) {
     const j = Math.floor(k / n);
     const t = Math.max(0, Math.min(1, Number(p)));
     // the model's output: blue towards 0 (upper moon), red towards 1 (lower moon)
-    const r = Math.round(90 + (222 - 90) * t);
-    const g = Math.round(155 + (110 - 155) * t);
-    const b = Math.round(210 + (90 - 210) * t);
-    ctx.fillStyle = `rgba(${r},${g},${b},0.45)`;
-    ctx.fillRect(i * w, j * h, w + 1, h + 1);
+    const mix = (lo, hi) => Math.round(255 + ((lo + (hi - lo) * t) - 255) * 0.55);
+    ctx.fillStyle = `rgb(${mix(90, 222)},${mix(155, 110)},${mix(210, 90)})`;
+    ctx.fillRect(Math.floor(i * w), Math.floor(j * h), Math.ceil(w) + 1, Math.ceil(h) + 1);
   });
   state.X.forEach(([x, y], k) => {
     const [px, py] = toCanvas(state, x, y);
@@ -428,6 +434,14 @@ function drawLoss(losses) {
   line.setAttribute("stroke", "#333");
   line.setAttribute("stroke-width", "1.5");
   svg.append(line);
+  if (training.state && training.state.loss_text) {
+    const label = document.createElementNS(SVG_NS, "text");
+    label.setAttribute("x", "14");
+    label.setAttribute("y", "16");
+    label.setAttribute("font-size", "11");
+    label.textContent = training.state.loss_text;
+    svg.append(label);
+  }
 }
 
 function heatColour(v, scale) {
@@ -438,7 +452,7 @@ function heatColour(v, scale) {
   return `rgb(${c.join(",")})`;
 }
 
-function heatmap(rows, key, title) {
+function heatmap(rows, key, title, textKey = "text") {
   const wrap = document.createElement("div");
   const caption = document.createElement("span");
   caption.textContent = title;
@@ -450,7 +464,7 @@ function heatmap(rows, key, title) {
     const cell = document.createElement("div");
     cell.style.background = heatColour(Number(entry[key]), scale);
     cell.dataset.entry = `${j},${k}`;
-    cell.addEventListener("mouseenter", () => { $("hover").textContent = entry.text; });
+    cell.addEventListener("mouseenter", () => { $("hover").textContent = entry[textKey]; });
     grid.append(cell);
   }));
   wrap.append(caption, grid);
@@ -470,7 +484,10 @@ function drawLayers(layers) {
     formula.textContent = `${layer.formula}\n${layer.agreement}`;
     const maps = document.createElement("div");
     maps.className = "heatmaps";
-    maps.append(heatmap(layer.rows, "w", "W"), heatmap(layer.rows, "dw", "dW (hover: the chain rule)"));
+    maps.append(heatmap(layer.rows, "w", "W"),
+      heatmap(layer.delta.map((d) => [d]), "value", "δ"),
+      heatmap([layer.a], "value", "aᵀ"),
+      heatmap(layer.rows, "dw", "dW = δ·aᵀ (hover: the chain rule)"));
     div.append(head, formula, maps);
     box.append(div);
   }
@@ -548,11 +565,11 @@ function wire(presets) {
 async function start() {
   const presets = await call("presets");
   wire(presets);
-  timings.readyMs = performance.now() - timings.start;
+  timings.readyMs = performance.now();
   const version = await call("__version__");
   $("status").textContent = `Python ${version ? "(Pyodide " + version + ")" : ""} running micrograd_nn in this page`;
   await run($("source").value).catch(() => {});
-  timings.firstGraphMs = performance.now() - timings.start;
+  timings.firstGraphMs = performance.now();
   timings.worker = await call("__startup__");
 }
 
@@ -577,5 +594,10 @@ window.playground = {
   },
   train: (n) => trainSteps(n),
   trainState: () => training.state,
+  // For playground/measure.py: the engine's own timers, run in the worker.
+  measure: (method, ...args) => {
+    if (!["time_train", "time_set"].includes(method)) throw new Error(`not a timer: ${method}`);
+    return call(method, ...args);
+  },
   choose: async (i) => { await showTraining(await call("choose", i)); return training.state; },
 };
