@@ -28,7 +28,6 @@ from micrograd_nn import (
     MLP,
     SGD,
     Adam,
-    BackwardStep,
     Constant,
     GradcheckError,
     Momentum,
@@ -44,6 +43,7 @@ from micrograd_nn import (
 )
 from micrograd_nn import losses as losses_module
 from micrograd_nn.testing import check_ops
+from micrograd_nn.text import equation, with_numbers
 from micrograd_nn.train import two_moons
 from micrograd_nn.viz import draw_dot
 
@@ -192,15 +192,9 @@ def diagram(dot_source: str) -> dict[str, Any]:
 # Expression mode
 
 
-def _forward_numbers(node: Value, names: dict[Value, str]) -> str:
-    """``= 2.0000 * -3.0000 = -6.0000``: the op's own expression with its inputs' numbers."""
-    expr = getattr(type(node), "expr", "") or f"{node.op}({{args}})"
-    numbers = [format_number(v.data) for v in node.inputs]
-    exponent = getattr(node, "exponent", None)
-    fields = {"out": names[node], "args": ", ".join(numbers), "x": numbers[0],
-              "y": numbers[1] if len(numbers) > 1 else "",
-              "n": "" if exponent is None else f"{exponent:g}"}
-    return f"= {expr.format(**fields)} = {format_number(node.data)}"
+def _forward_text(node: Value, names: dict[Value, str]) -> str:
+    """``n0 = x * w`` and ``= 2.0000 * -3.0000 = -6.0000``: how the engine writes the node."""
+    return f"{equation(node, names)}\n    = {with_numbers(node)} = {format_number(node.data)}"
 
 
 def _kind(node: Value) -> str:
@@ -308,8 +302,7 @@ class Expression:
         """Step 0 shows the leaves; then one step per op forward, then each
         ``backward_steps()`` step. Also, per node, the step a click on it jumps to."""
         forward = [{"phase": "forward", "node": self.ids[n],
-                    "text": f"{BackwardStep(0, 0, n, 0.0, (), (), (), self.names).equation()}"
-                            f"\n    {_forward_numbers(n, self.names)}"} for n in self.ops]
+                    "text": _forward_text(n, self.names)} for n in self.ops]
         self.root.zero_grad()
         backward = []
         last_added: dict[str, int] = {}
@@ -348,8 +341,7 @@ class Expression:
             pending = [self.ids[n] for n in self.ops[k:]]
             if k:
                 highlight = self.ops[k - 1]
-                text = (BackwardStep(0, 0, highlight, 0.0, (), (), (), self.names).equation()
-                        + "\n    " + _forward_numbers(highlight, self.names))
+                text = _forward_text(highlight, self.names)
         else:
             for j, step in enumerate(self.root.backward_steps()):
                 if j == k - len(self.ops) - 1:
