@@ -45,7 +45,7 @@ from micrograd_nn import losses as losses_module
 from micrograd_nn.testing import check_ops
 from micrograd_nn.text import equation, with_numbers
 from micrograd_nn.train import two_moons
-from micrograd_nn.viz import draw_dot
+from micrograd_nn.viz import draw_dot  # type: ignore[import-not-found, unused-ignore]  # viz/ maps to it
 
 __all__ = ["PRESETS", "Expression", "Trainer", "handle", "diagram", "run_script",
            "time_training", "time_set"]
@@ -103,7 +103,8 @@ def run_script(source: str) -> tuple[Value, str]:
     shown = _SHOW.findall(source)
     last: ast.expr | None = None
     if not shown and tree.body and isinstance(tree.body[-1], ast.Expr):
-        last = tree.body.pop().value
+        last = tree.body[-1].value
+        tree.body.pop()
     namespace: dict[str, Any] = {"__name__": "__playground__"}
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
@@ -174,7 +175,8 @@ def diagram(dot_source: str) -> dict[str, Any]:
         if not m or m.group(1) in _NOT_NODES or "=" in m.group(1):
             shape.append(line.strip() if "label=" not in line else "label")
             continue
-        key, attrs = m.group(1), dict(_ATTR.findall(m.group(2) or ""))
+        key = m.group(1)
+        attrs: dict[str, str] = dict(_ATTR.findall(m.group(2) or ""))
         look = {a: _unquote(attrs[a]) for a in _APPEARANCE if a in attrs}
         if " -> " in key:
             edges[key.replace(" ", "")] = look
@@ -232,7 +234,7 @@ class Expression:
     def forward(self) -> None:
         """Recompute every op node's data from its inputs, in topological order."""
         for node in self.ops:
-            node.data = node.forward_at(*[v.data for v in node.inputs])  # type: ignore[attr-defined]
+            node.data = node.forward_at(*[v.data for v in node.inputs])
 
     def backward(self) -> None:
         """Grads from zero, as ``root.backward()`` gives them."""
@@ -254,7 +256,8 @@ class Expression:
             raise KeyError(f"no input or parameter is named {label!r} (they are: {known})")
         if len(found) > 1:
             raise KeyError(f"{len(found)} leaves are named {label!r}: give them distinct labels")
-        return found[0]
+        leaf: Value = found[0]
+        return leaf
 
     def set(self, label: str, number: float) -> dict[str, Any]:
         """Give one leaf a new value; forward and backward again through the same graph.
@@ -304,7 +307,7 @@ class Expression:
         forward = [{"phase": "forward", "node": self.ids[n],
                     "text": _forward_text(n, self.names)} for n in self.ops]
         self.root.zero_grad()
-        backward = []
+        backward: list[dict[str, str]] = []
         last_added: dict[str, int] = {}
         for step in self.root.backward_steps():
             k = len(forward) + len(backward) + 1

@@ -50,8 +50,11 @@ const timings = { scriptMs: performance.now(), readyMs: null, firstGraphMs: null
 const vizReady = import("./vendor/viz.js").then((viz) => viz.instance());
 
 class Diagram {
-  constructor(container, onNodeClick) {
+  // minScale: the smallest fraction of its natural size a wide diagram is shrunk to so
+  // it fits the page's width (past it, the diagram scrolls).
+  constructor(container, onNodeClick, minScale) {
     this.container = container;
+    this.minScale = minScale;
     this.shape = null;
     this.nodes = new Map();
     this.edges = new Map();
@@ -65,6 +68,10 @@ class Diagram {
       const svg = viz.renderSVGElement(d.dot);
       timings.lastLayoutMs = performance.now() - t0;
       this.container.replaceChildren(svg);
+      const natural = (parseFloat(svg.getAttribute("width")) || 800) * 4 / 3;  // pt to px
+      const room = this.container.clientWidth || 800;
+      svg.style.width = `${Math.min(natural, Math.max(room - 4, natural * this.minScale))}px`;
+      svg.style.height = "auto";
       this.shape = d.shape;
       this.nodes.clear();
       this.edges.clear();
@@ -122,7 +129,7 @@ class Diagram {
 // ---------------------------------------------------------------------------------------
 // Expression mode
 
-const graph = new Diagram($("graph"), (id) => clickNode(id));
+const graph = new Diagram($("graph"), (id) => clickNode(id), 0.55);
 const expr = { state: null, steps: null, step: null, playing: null, pendingSet: new Map(),
   busy: false };
 
@@ -137,8 +144,12 @@ function nodeList(state) {
   return state.nodes.map(({ id, label, op, kind, data, grad }) => ({ id, label, op, kind, data, grad }));
 }
 
+let presetTexts = {};
+
 async function run(source) {
   if ($("source").value !== source) $("source").value = source;
+  const preset = Object.keys(presetTexts).find((name) => presetTexts[name] === source);
+  if (preset) $("preset").value = preset;
   showText("error", "");
   showText("verdict", "");
   try {
@@ -333,7 +344,7 @@ async function check() {
 // ---------------------------------------------------------------------------------------
 // Training mode
 
-const trainGraph = new Diagram($("train-graph"), null);
+const trainGraph = new Diagram($("train-graph"), null, 0);
 const training = { state: null, playing: false, busy: null };
 
 function config() {
@@ -524,6 +535,7 @@ function setMode(mode) {
 }
 
 function wire(presets) {
+  presetTexts = presets;
   const select = $("preset");
   for (const name of Object.keys(presets)) {
     const option = document.createElement("option");

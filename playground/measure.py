@@ -51,7 +51,8 @@ TARGETS = {"size_mb": 16.0, "load_s": 5.0, "set_ms": 60.0, "train_ratio": 1 / 3}
 FIGURE_FORMATS = {
     "size": "built site: {size_mb:.1f} MB (target ≤ 16 MB)",
     "load": ("first load to first drawn graph: median {load_med:.1f} s, range "
-             "{load_lo:.1f}–{load_hi:.1f} s (target ≤ 5 s)"),
+             "{load_lo:.1f}–{load_hi:.1f} s (target ≤ 5 s); CPython starting and importing "
+             "the same app.py: {start_med:.2f} s (ratio {load_ratio_lo:.3f}–{load_ratio_hi:.3f})"),
     "set": ("leaf change to updated diagram ({nodes} nodes): median {set_med:.0f} ms, runs' "
             "medians {set_lo:.0f}–{set_hi:.0f} ms (target ≤ 60 ms); Python's part "
             "{py_set_pyodide:.0f} ms in Pyodide vs {py_set_cpython:.0f} ms in CPython "
@@ -111,6 +112,7 @@ def one_run(url: str, app: ModuleType, screenshots: Path | None) -> dict[str, An
             driver.get(url)
             page_call(driver, "ready")
             timings = driver.execute_script("return window.playground.timings")
+            cpython_start = cpython_start_seconds()
             shot(driver, screenshots, "expression-1-start")
             state = page_call(driver, "run", GRAPH_SOURCE)
             nodes = len(state["nodes"])
@@ -128,12 +130,20 @@ def one_run(url: str, app: ModuleType, screenshots: Path | None) -> dict[str, An
             cpython_train = app.time_training(TRAIN_STEPS)
         finally:
             driver.quit()
-    return {"load_s": timings["firstGraphMs"] / 1000, "nodes": nodes,
+    return {"load_s": timings["firstGraphMs"] / 1000, "start_s": cpython_start, "nodes": nodes,
             "set_ms": statistics.median(page_ms),
             "py_set_pyodide": statistics.median(python_ms),
             "py_set_cpython": statistics.median(cpython_ms),
             "train_pyodide": pyodide_train["steps_per_s"],
             "train_cpython": cpython_train["steps_per_s"]}
+
+
+def cpython_start_seconds() -> float:
+    """Wall time of a fresh CPython that imports app.py (micrograd_nn, its viz, graphviz)."""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {str(HERE)!r}); "
+                    "import app"], check=True)
+    return time.perf_counter() - start
 
 
 def screenshots_of_modes(driver: Any, folder: Path) -> None:
@@ -190,6 +200,9 @@ def summary(results: list[dict[str, Any]], size_bytes: int) -> dict[str, str]:
         "size_mb": size_bytes / 1e6,
         "load_med": statistics.median(r["load_s"] for r in results),
         "load_lo": lo_hi("load_s")[0], "load_hi": lo_hi("load_s")[1],
+        "start_med": statistics.median(r["start_s"] for r in results),
+        "load_ratio_lo": min(r["start_s"] / r["load_s"] for r in results),
+        "load_ratio_hi": max(r["start_s"] / r["load_s"] for r in results),
         "nodes": results[0]["nodes"],
         "set_med": statistics.median(r["set_ms"] for r in results),
         "set_lo": lo_hi("set_ms")[0], "set_hi": lo_hi("set_ms")[1],

@@ -90,6 +90,22 @@ def test_diagram_patch_reads_draw_dots_records() -> None:
     assert expression.state()["diagram"]["shape"] == before  # same graph: no new layout
 
 
+def test_readme_figures_are_lines_measure_py_prints() -> None:
+    """The README quotes measure.py's output: its conditions line and one line per figure,
+    each in the format measure.py prints (numbers aside)."""
+    measure = load("measure")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Playground"):readme.index("## Neural networks")]
+    block = re.search(r"playground/measure\.py --runs \d+\n(.*?)```", section, re.S)
+    assert block is not None, "the Playground section quotes measure.py's output"
+    lines = block.group(1).strip().splitlines()
+    assert lines[0].startswith("conditions: ") and "load average" in lines[0]
+    number = r"-?[0-9]+(?:\.[0-9]+)?"
+    for key, fmt in measure.FIGURE_FORMATS.items():
+        pattern = number.join(re.escape(part) for part in re.split(r"\{[^}]*\}", fmt))
+        assert any(re.fullmatch(pattern, line) for line in lines[1:]), (key, fmt)
+
+
 # ---------------------------------------------------------------------------------------
 # The built site, its server and one browser for the module
 
