@@ -364,6 +364,7 @@ async function showTraining(state) {
 }
 
 function trainError(error) {
+  pauseTraining();
   showText("train-error", error.message);
   throw error;
 }
@@ -375,9 +376,9 @@ async function trainReset() {
   } catch (error) { trainError(error); }
 }
 
-async function trainSteps(n) {
+async function trainSteps(n, graph = true) {
   try {
-    const state = await call("train", n, true);
+    const state = await call("train", n, graph);
     await showTraining(state);
     return state.losses.slice(-n);
   } catch (error) { return trainError(error); }
@@ -392,10 +393,16 @@ async function playTraining() {
   if (training.playing) { pauseTraining(); return; }
   training.playing = true;
   $("train-play").innerHTML = "&#10073;&#10073; Pause";
+  // The boundary and the loss follow every call; the sample's diagram and the layer view
+  // (a backward through one sample's graph, drawn) at most every 1.5 s, and on pausing.
+  let lastGraph = 0;
   while (training.playing) {
-    await trainSteps(5);
+    const withGraph = performance.now() - lastGraph > 1500;
+    await trainSteps(5, withGraph);
+    if (withGraph) lastGraph = performance.now();
     await new Promise((r) => requestAnimationFrame(r));
   }
+  try { await showTraining(await call("train_state")); } catch (error) { trainError(error); }
 }
 
 function toCanvas(state, x, y) {

@@ -20,6 +20,7 @@ import re
 import shutil
 import sys
 import threading
+import time
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -325,10 +326,22 @@ def test_fifty_training_steps_lower_the_loss_and_move_the_boundary(browser: Brow
     assert "dW1 = δ1 · a0ᵀ" in layers[0].text
     cell = browser.driver.find_element("css selector", "#layers .layer .heat div")
     from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.support.ui import WebDriverWait
     ActionChains(browser.driver).move_to_element(cell).perform()
     hover = browser.text("hover")
     assert ".grad += " in hover and "L1.n1.w1" in hover
+    # Play trains in steps of 5 until Pause
+    browser.driver.find_element("id", "train-play").click()
+    WebDriverWait(browser.driver, LOAD_TIMEOUT).until(lambda d: d.execute_script(
+        "return window.playground.trainState().steps") >= 55)
+    browser.driver.find_element("id", "train-play").click()
+    WebDriverWait(browser.driver, LOAD_TIMEOUT).until(lambda d: "Play" in d.find_element(
+        "id", "train-play").text)
     chosen = browser.call("choose", 7)
+    steps = browser.driver.execute_script("return window.playground.trainState().steps")
+    assert steps % 5 == 0 and steps >= 55
+    time.sleep(2)  # paused: no more steps arrive
+    assert browser.driver.execute_script("return window.playground.trainState().steps") == steps
     assert chosen["sample"] == 7 and chosen["sample_text"].startswith("sample 7:")
     assert browser.driver.find_elements("css selector", "#train-graph svg g.node")
 
