@@ -219,6 +219,7 @@ class Expression:
         self.leaves = [n for n in self.order if not n.inputs and not isinstance(n, Constant)]
         self.ops = [n for n in self.order if n.inputs]
         self.scale = 0.0
+        self.partial = False  # grads as a step left them, not backward's
         self._check_recomputable()
         self.backward()
 
@@ -240,6 +241,7 @@ class Expression:
         """Grads from zero, as ``root.backward()`` gives them."""
         self.root.zero_grad()
         self.root.backward()
+        self.partial = False
         self.scale = max((abs(n.grad) for n in self.order
                           if not isinstance(n, Constant) and math.isfinite(n.grad)),
                          default=0.0)
@@ -265,6 +267,8 @@ class Expression:
         Returns the new state and the linear prediction: the root's change that the old
         gradient predicts (grad · Δx) against the change that happened."""
         leaf = self.leaf(label)
+        if self.partial:  # a step left partial grads: predict from backward's
+            self.backward()
         if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(
                 number):
             raise ValueError(f"{label} needs a finite number, got {number!r}")
@@ -350,6 +354,7 @@ class Expression:
                 if j == k - len(self.ops) - 1:
                     highlight, text = step.node, str(step)
                     break
+        self.partial = k < total - 1
         dot = draw_dot(self.root, highlight=highlight, grad_scale=scale or None)
         return {"step": k, "phase": "leaves" if k == 0 else (
                     "forward" if k <= len(self.ops) else "backward"),

@@ -68,10 +68,10 @@ class Diagram {
       const svg = viz.renderSVGElement(d.dot);
       timings.lastLayoutMs = performance.now() - t0;
       this.container.replaceChildren(svg);
-      const natural = (parseFloat(svg.getAttribute("width")) || 800) * 4 / 3;  // pt to px
+      this.svg = svg;
+      this.natural = (parseFloat(svg.getAttribute("width")) || 800) * 4 / 3;  // pt to px
       const room = this.container.clientWidth || 800;
-      svg.style.width = `${Math.min(natural, Math.max(room - 4, natural * this.minScale))}px`;
-      svg.style.height = "auto";
+      this.width(Math.min(this.natural, Math.max(room - 4, this.natural * this.minScale)));
       this.shape = d.shape;
       this.nodes.clear();
       this.edges.clear();
@@ -87,6 +87,20 @@ class Diagram {
       }
     }
     this.patch(d.patch, new Set(pending));
+  }
+
+  width(px) {
+    if (!this.svg) return;
+    this.svg.style.width = `${Math.max(50, px)}px`;
+    this.svg.style.height = "auto";
+  }
+
+  zoom(how) {
+    if (!this.svg) return;
+    const now = this.svg.getBoundingClientRect().width;
+    const sizes = { in: now * 1.25, out: now / 1.25, fit: this.container.clientWidth - 4,
+      actual: this.natural };
+    this.width(sizes[how]);
   }
 
   patch(patch, pending) {
@@ -255,6 +269,7 @@ async function setLeaf(label, x) {
         if (input.dataset.label === leaf.label && document.activeElement !== input) input.value = leaf.data;
       }
     }
+    expr.step = null;  // the diagram shows the end state again
     setStepControls(Number($("step-slider").max), true);
     $("step-text").textContent = "";
     return nodeList(state);
@@ -559,6 +574,9 @@ function wire(presets) {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); run($("source").value).catch(() => {}); }
   });
   $("check").addEventListener("click", () => check().catch(() => {}));
+  for (const how of ["in", "out", "fit", "actual"]) {
+    $(`zoom-${how}`).addEventListener("click", () => graph.zoom(how));
+  }
   $("prev").addEventListener("click", () => gotoStep(currentStep() - 1));
   $("next").addEventListener("click", () => gotoStep(currentStep() + 1));
   $("play").addEventListener("click", () => togglePlay());

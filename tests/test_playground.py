@@ -87,7 +87,10 @@ def test_diagram_patch_reads_draw_dots_records() -> None:
         assert texts[1] == f"data {app.format_number(node['data'])}"
     assert len(d["patch"]["edges"]) == sum(len(n.inputs) + 1 for n in expression.ops)
     before = d["shape"]
-    expression.set("w1", 0.5)
+    full = expression.leaf("w1").grad
+    expression.step(3)  # partial grads: the prediction still uses backward's
+    assert expression.leaf("w1").grad != full
+    assert expression.set("w1", 0.5)["prediction"]["predicted"] == full * 0.5
     assert expression.state()["diagram"]["shape"] == before  # same graph: no new layout
 
 
@@ -223,6 +226,13 @@ def test_loads_and_draws_the_first_preset(browser: Browser) -> None:
     assert "Pyodide" in browser.text("status")
     timings = browser.driver.execute_script("return window.playground.timings")
     assert timings["firstGraphMs"] >= timings["readyMs"] > 0
+    width = "return document.querySelector('#graph svg').getBoundingClientRect().width"
+    before = browser.driver.execute_script(width)
+    browser.driver.find_element("id", "zoom-in").click()
+    assert browser.driver.execute_script(width) > 1.2 * before
+    browser.driver.find_element("id", "zoom-fit").click()
+    assert browser.driver.execute_script(width) < browser.driver.execute_script(
+        "return document.getElementById('graph').clientWidth")
 
 
 @pytest.mark.parametrize("preset", list(app.PRESETS))
