@@ -243,7 +243,7 @@ async function drainSets() {
       expr.pendingSet.delete(label);
       try {
         await setLeaf(label, x);
-      } catch (error) {
+      } catch {
         // setLeaf has shown the engine's message
       }
     }
