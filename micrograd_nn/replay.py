@@ -17,9 +17,10 @@ batch
    of 0 or 1 leaves; ``bce_with_logits`` takes one of two forms by the logit's sign), so it
    is built fresh each batch (a few dozen nodes a sample, against the model's thousand or
    more) and ``backward()`` runs over it as over any graph;
-3. hands each stand-in's grad to its output and runs the model's rules (each op's own
-   ``_backward``, the method ``backward()`` runs) in the reverse of the order ``backward()``
-   takes, skipping a node whose grad is 0 as ``backward()`` does.
+3. hands each stand-in's grad to its output and runs the model's rules with
+   ``backward()``'s own loop (``micrograd_nn.node.run_rules``: each op's own rule, a node
+   whose grad is 0 passing nothing back) over ``backward()``'s own order
+   (``micrograd_nn.node.op_nodes``), computed once.
 
 No model node is made or freed after the first batch, there is no second copy of any rule,
 and the losses and weights are bit for bit those of building the graph each time: every
@@ -46,11 +47,12 @@ from collections.abc import Callable, Sequence
 from typing import Any, Union
 
 from .checks import to_float
-from .engine import Op, Sum, Value, backward_lock
-from .graph import topological_order
 from .losses import LOSSES
 from .modes import anomaly_enabled, is_grad_enabled
 from .nn import MLP, Layer, Module, Neuron
+from .node import backward_lock, op_nodes, run_rules
+from .ops import Sum
+from .value import Op, Value
 
 __all__ = ["Replay", "replay_unsupported", "sample_rows", "REPLAYABLE_MODELS"]
 
@@ -121,11 +123,11 @@ def _forward_of(node: Value) -> Callable[..., float]:
 
 
 class _Copy:
-    """One sample's graph: its input leaves, its output nodes, the op nodes in topological
-    order, the forward grouped into runs of one function and arity, and the rules in the
-    reverse order grouped into runs of one class."""
+    """One sample's graph: its input leaves, its output nodes, its op nodes in the order
+    ``backward()`` takes (``op_nodes``), that order's forward grouped into runs of one
+    function and arity, and one stand-in leaf per output."""
 
-    __slots__ = ("leaves", "outputs", "single", "nodes", "plan", "rules", "standins")
+    __slots__ = ("leaves", "outputs", "single", "nodes", "plan", "standins")
 
     def __init__(self, model: Module, nin: int) -> None:
         self.leaves = [Value(0.0) for _ in range(nin)]
@@ -135,12 +137,11 @@ class _Copy:
         # The order backward() takes when the loss reaches the outputs first to last: the
         # walk from one sum node over all of them (left out of the list; it is only a root).
         root = self.outputs[0] if len(self.outputs) == 1 else Sum.apply(*self.outputs)
-        order = topological_order(root)
+        order = op_nodes(root)
         if root is not self.outputs[0]:
             order.pop()
         self.nodes = order
         self.plan = _forward_plan(order)
-        self.rules = _rule_runs(order)
         self.standins = [Value(0.0) for _ in self.outputs]
 
     def recompute(self) -> None:
@@ -176,10 +177,7 @@ class _Copy:
         :meth:`recompute`, which reset every grad)."""
         for o, s in zip(self.outputs, self.standins):
             o.grad = s.grad
-        for rule, nodes in self.rules:
-            for n in nodes:
-                if n.grad:
-                    rule(n)
+        run_rules(self.nodes)  # backward()'s own loop over backward()'s own order
 
 
 def _forward_plan(order: list[Value]) -> list[tuple[int, Any, list[Value], list[Any],
@@ -204,19 +202,6 @@ def _forward_plan(order: list[Value]) -> list[tuple[int, Any, list[Value], list[
             if kind == 2:
                 ys.append(inputs[1])
     return plan
-
-
-def _rule_runs(order: list[Value]) -> list[tuple[Callable[[Value], None], list[Value]]]:
-    """The reverse of ``order`` as runs of (the class's rule, nodes of that class)."""
-    runs: list[tuple[Callable[[Value], None], list[Value]]] = []
-    last: type | None = None
-    for node in reversed(order):
-        cls = type(node)
-        if cls is not last:
-            runs.append((cls._backward, []))  # the very method node._backward() runs
-            last = cls
-        runs[-1][1].append(node)
-    return runs
 
 
 class Replay:

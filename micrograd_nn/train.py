@@ -18,15 +18,15 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from .checks import check_int
-from .engine import Value
 from .losses import LOSSES, bce_with_logits, hinge, l2_penalty
 from .modes import gc_paused, no_grad
 from .nn import Module
 from .optim import OPTIMIZERS, Adam, Optimizer
-from .progress import Callback, progress_display
+from .progress import progress_display
 from .replay import Replay, replay_unsupported, sample_rows
+from .value import Value
 
-__all__ = ["History", "Callback", "fit", "evaluate", "predict", "accuracy", "two_moons"]
+__all__ = ["History", "fit", "evaluate", "predict", "accuracy", "two_moons"]
 
 LossFn = Callable[[Any, Any], Value]
 _ZERO_THRESHOLD_LOSSES = (bce_with_logits, hinge)  # their outputs are scores: decide at 0
