@@ -95,8 +95,9 @@ def test_replay_is_bit_identical_for_every_loss_batch_size_and_l2(loss, batch_si
 
 @pytest.mark.parametrize("hidden", ACTIVATIONS)
 @pytest.mark.parametrize("out", ACTIVATIONS)
-@pytest.mark.parametrize("opt", OPTIMIZERS)
-def test_replay_is_bit_identical_for_every_activation_and_optimizer(hidden, out, opt):
+def test_replay_is_bit_identical_for_every_activation_and_optimizer(hidden, out):
+    # every pair of activations, each optimizer four times over (a Latin square)
+    opt = OPTIMIZERS[(ACTIVATIONS.index(hidden) + ACTIVATIONS.index(out)) % 4]
     X, y, _ = data("mse", n=7, seed=ACTIVATIONS.index(hidden))
 
     def make():
