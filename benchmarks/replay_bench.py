@@ -1,6 +1,6 @@
 """fit with the graph replayed and without, on the digits example: times, and bit-identity.
 
-    python benchmarks/replay_bench.py [--runs N] [--pypy [PATH]] [--quick]
+    python benchmarks/replay_bench.py [--runs N] [--pypy [PATH]] [--quick] [--instructions]
 
 Trains the digits example's ten-class network (``examples/digits.py``: MLP 64-16-10, tanh
 hidden, softmax cross-entropy, Adam, batches of 32, its epochs and seeds) with
@@ -11,6 +11,10 @@ and whether every run ended with the same losses, accuracies and weights, bit fo
 exits 1 if not. ``--pypy`` then runs the same under PyPy (default ``/usr/bin/pypy3``),
 reading the same split from JSON (scikit-learn is not on PyPy; see examples/_data.py).
 ``--quick`` trains on the first 320 images for one epoch (a smoke run).
+``--instructions`` also counts the instructions of one training step (a batch of 32, its
+forward, loss and backward) each way with valgrind's callgrind: the count at 3 steps minus
+the count at 1, halved, so the first step's graph building cancels out. Counts do not move
+with the machine's load as times do.
 """
 
 from __future__ import annotations
@@ -35,7 +39,8 @@ sys.path.insert(0, ROOT)
 import digits  # noqa: E402  (examples/digits.py: the settings measured)
 from _data import SPLIT_VARIABLE, load_digits_split  # noqa: E402
 
-from micrograd_nn import MLP, Adam, fit  # noqa: E402
+from micrograd_nn import MLP, Adam, fit, gc_paused, losses  # noqa: E402
+from micrograd_nn.replay import Replay  # noqa: E402
 
 
 def bits(x: float) -> bytes:
@@ -123,6 +128,55 @@ def run_pypy(pypy: str, runs: int, quick: bool) -> bool:
         return subprocess.run(args, env=env).returncode == 0
 
 
+def steps(mode: str, count: int) -> None:
+    """``count`` training steps on the first batches of 32, replayed or built afresh (what
+    ``--instructions`` counts under callgrind)."""
+    X, _, y, _ = load_digits_split()
+    model = MLP(64, [digits.HIDDEN, 10], activation="tanh", output_activation="linear",
+                init="xavier", seed=digits.SEED)
+    replay = Replay(model)
+    loss = losses.softmax_cross_entropy
+    for k in range(count):
+        rows, targets = X[32 * k:32 * k + 32], y[32 * k:32 * k + 32]
+        with gc_paused():
+            model.zero_grad()
+            if mode == "replay":
+                replay.step(rows, targets, loss)
+            else:
+                loss([model(x) for x in rows], targets).backward()
+
+
+def instructions() -> bool:
+    """Instructions per step, replayed and afresh, under callgrind."""
+    import re
+    import shutil
+
+    if shutil.which("valgrind") is None:
+        print("\n--instructions needs valgrind (apt-get install valgrind)")
+        return False
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "digits.json")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(load_digits_split(), f)
+        env = {**os.environ, SPLIT_VARIABLE: path}
+
+        def count(mode: str, n: int) -> int:
+            args = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                    sys.executable, os.path.abspath(__file__), "--steps", mode, str(n)]
+            err = subprocess.run(args, env=env, capture_output=True, text=True).stderr
+            found = re.search(r"Collected : (\d+)", err)
+            if found is None:
+                raise RuntimeError(f"callgrind printed no count:\n{err[-2000:]}")
+            return int(found.group(1))
+
+        per = {mode: (count(mode, 3) - count(mode, 1)) / 2 for mode in ("replay", "fresh")}
+    print(f"\ninstructions per step (callgrind, {platform.python_implementation()} "
+          f"{platform.python_version()}, a batch of 32, 3 steps minus 1, halved): replayed "
+          f"{per['replay'] / 1e6:.0f} M, afresh {per['fresh'] / 1e6:.0f} M: "
+          f"{per['fresh'] / per['replay']:.2f}x fewer", flush=True)
+    return True
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3, help="runs of each mode (default 3)")
@@ -130,8 +184,16 @@ def main() -> None:
                         help="also run under PyPy (default /usr/bin/pypy3)")
     parser.add_argument("--quick", action="store_true",
                         help="320 images, one epoch: a smoke run")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count instructions per step with valgrind's callgrind")
+    parser.add_argument("--steps", nargs=2, metavar=("MODE", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.steps:  # one callgrind subject (see --instructions)
+        steps(args.steps[0], int(args.steps[1]))
+        return
     ok = measure(args.runs, args.quick)
+    if args.instructions:
+        ok = instructions() and ok
     if args.pypy:
         ok = run_pypy(args.pypy, args.runs, args.quick) and ok
     sys.exit(0 if ok else 1)
