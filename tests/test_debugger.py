@@ -1,0 +1,408 @@
+"""Backprop in the debuggers people use, tested with the real ones.
+
+* A real debugpy (what VS Code runs): ``python -m debugpy --listen 127.0.0.1:<port>
+  --wait-for-client script.py``, driven over the Debug Adapter Protocol from here as VS Code
+  drives it (initialize, attach, setBreakpoints, configurationDone, stopped, stackTrace,
+  scopes, variables): a Value expands to data, grad, op, labelled inputs, local
+  derivatives and contributions (the pydevd extension in
+  ``pydevd_plugins/extensions/pydevd_plugin_micrograd_nn.py``), and
+  ``micrograd_nn.debug.backward`` stops there before a chosen node's grad is written.
+* A real pdb in a subprocess: ``why``, ``path``, ``inputs``, ``where``, ``graph``, and the
+  stops before a watched grad and before the first non-finite grad.
+* The same views as functions, in process.
+
+Skips the debugpy tests when debugpy is not installed, except under CI=true, where they fail.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from micrograd_nn import MLP, Parameter, Value, detect_anomaly
+from micrograd_nn import debug
+
+REPO = Path(__file__).resolve().parent.parent
+PLUGIN = "pydevd_plugins.extensions.pydevd_plugin_micrograd_nn"
+
+
+def need_debugpy() -> None:
+    try:
+        import debugpy  # noqa: F401
+    except ImportError:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true, so the debugpy tests must run, but debugpy is not installed "
+                        "(pip install debugpy)")
+        pytest.skip("debugpy is not installed (pip install debugpy)")
+
+
+# --- a Debug Adapter Protocol client ---------------------------------------------------
+
+
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class Session:
+    """One debugpy process and a DAP connection to it."""
+
+    def __init__(self, script: Path, timeout: float = 30.0) -> None:
+        self.timeout = timeout
+        self.port = free_port()
+        env = dict(os.environ)
+        # The repository root holds pydevd_plugins/extensions/ (an editable install maps
+        # only micrograd_nn, and pydevd finds extensions through sys.path).
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+        env.pop("PYTHONBREAKPOINT", None)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "debugpy", "--listen", f"127.0.0.1:{self.port}",
+             "--wait-for-client", str(script)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+            cwd=script.parent)
+        self.sock = self._connect()
+        self.buffer = b""
+        self.seq = 0
+        self.events: list[dict[str, Any]] = []
+
+    def _connect(self) -> socket.socket:
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                sock = socket.create_connection(("127.0.0.1", self.port), timeout=self.timeout)
+                return sock
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    out, err = self.proc.communicate(timeout=5)
+                    raise RuntimeError(f"debugpy did not listen:\n{out}\n{err}") from None
+                time.sleep(0.1)
+
+    def _read_message(self) -> dict[str, Any]:
+        while b"\r\n\r\n" not in self.buffer:
+            self._fill()
+        head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+        length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                      if line.lower().startswith(b"content-length"))
+        while len(self.buffer) < length:
+            self._fill()
+        body, self.buffer = self.buffer[:length], self.buffer[length:]
+        message: dict[str, Any] = json.loads(body)
+        return message
+
+    def _fill(self) -> None:
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise RuntimeError("debugpy closed the connection")
+        self.buffer += chunk
+
+    def send(self, command: str, **arguments: Any) -> int:
+        self.seq += 1
+        data = json.dumps({"seq": self.seq, "type": "request", "command": command,
+                           "arguments": arguments}).encode("utf-8")
+        self.sock.sendall(b"Content-Length: %d\r\n\r\n%s" % (len(data), data))
+        return self.seq
+
+    def wait(self, *, response: int | None = None, event: str | None = None,
+             ) -> dict[str, Any]:
+        """The response to request ``response``, or the next ``event`` (earlier events of
+        that name that arrived meanwhile are kept in ``events`` and returned first)."""
+        if event is not None:
+            for i, e in enumerate(self.events):
+                if e.get("event") == event:
+                    return self.events.pop(i)
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            message = self._read_message()
+            if message["type"] == "response" and message.get("request_seq") == response:
+                if not message.get("success"):
+                    raise RuntimeError(f"request failed: {message}")
+                return message
+            if message["type"] == "event":
+                if event is not None and message["event"] == event:
+                    return message
+                self.events.append(message)
+        raise TimeoutError(f"no {'response' if response else event} within {self.timeout}s")
+
+    def request(self, command: str, **arguments: Any) -> dict[str, Any]:
+        body: dict[str, Any] = self.wait(response=self.send(command, **arguments)).get(
+            "body", {})
+        return body
+
+    def start(self, breakpoints: dict[Path, list[int]]) -> dict[str, Any]:
+        """initialize, attach, setBreakpoints, configurationDone; returns the first
+        ``stopped`` event."""
+        self.request("initialize", clientID="tests", adapterID="python", linesStartAt1=True,
+                     columnsStartAt1=True, pathFormat="path", supportsVariableType=True)
+        attach = self.send("attach", connect={"host": "127.0.0.1", "port": self.port},
+                           justMyCode=False)
+        self.wait(event="initialized")
+        for path, lines in breakpoints.items():
+            self.request("setBreakpoints", source={"path": str(path)},
+                         breakpoints=[{"line": n} for n in lines])
+        self.request("configurationDone")
+        self.wait(response=attach)
+        return self.wait(event="stopped")["body"]
+
+    def top_frame(self, thread_id: int) -> dict[str, Any]:
+        frames: list[dict[str, Any]] = self.request(
+            "stackTrace", threadId=thread_id, startFrame=0, levels=20)["stackFrames"]
+        return frames[0]
+
+    def locals(self, frame_id: int) -> dict[str, dict[str, Any]]:
+        scopes = self.request("scopes", frameId=frame_id)["scopes"]
+        ref = next(s["variablesReference"] for s in scopes if s["name"].lower() == "locals")
+        return self.children(ref)
+
+    def children(self, ref: int) -> dict[str, dict[str, Any]]:
+        """name -> DAP variable (``value``, ``variablesReference``, ``evaluateName``), in
+        the order the debugger lists them (dicts keep it)."""
+        variables = self.request("variables", variablesReference=ref)["variables"]
+        return {v["name"]: v for v in variables}
+
+    def close(self) -> tuple[str, str]:
+        try:
+            try:
+                self.send("disconnect", terminateDebuggee=True)
+            except OSError:
+                pass
+            self.sock.close()
+        finally:
+            try:
+                out, err = self.proc.communicate(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                out, err = self.proc.communicate()
+        return out, err
+
+
+def run_debugpy(tmp_path: Path, script: str, breakpoint_at: str | None = None,
+                ) -> tuple[Session, dict[str, Any]]:
+    """Write ``script``, start it under debugpy with a breakpoint on the line that holds
+    ``breakpoint_at`` (or none), and return the session at its first stop."""
+    need_debugpy()
+    path = tmp_path / "script.py"
+    path.write_text(textwrap.dedent(script), encoding="utf-8")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    marks = {path: [lines.index(next(x for x in lines if breakpoint_at in x)) + 1]
+             } if breakpoint_at else {}
+    session = Session(path)
+    try:
+        return session, session.start(marks)
+    except BaseException:
+        out, err = session.close()
+        raise AssertionError(f"debugpy session failed:\n{out}\n{err}") from None
+
+
+VALUE_SCRIPT = f"""
+    import sys
+    print("AT START", "micrograd_nn" in sys.modules, {PLUGIN!r} in sys.modules, flush=True)
+    import micrograd_nn.varnames  # names unlabelled nodes by their variables
+    from micrograd_nn import Neuron, Parameter, Value, detect_anomaly
+
+
+    def main():
+        x = Value(2.0, "x")
+        w = Parameter(3.0, "w")
+        y = x * w
+        loss = (y + x).named("loss")
+        loss.backward()
+        params = [w, x]
+        named = {{"w": w}}
+        neuron = Neuron(2)
+        p = neuron.parameters()[0]
+        with detect_anomaly():
+            sited = x * 2.0
+        print("STOP HERE")
+
+
+    main()
+"""
+
+
+def test_a_value_in_debugpy_expands_to_data_grad_op_inputs_local_derivatives_contributions(
+        tmp_path):
+    session, stopped = run_debugpy(tmp_path, VALUE_SCRIPT, "STOP HERE")
+    try:
+        assert stopped["reason"] == "breakpoint"
+        frame = session.top_frame(stopped["threadId"])
+        assert frame["name"] == "main"
+        local = session.locals(frame["id"])
+        # the one-line summaries: label, data, grad, op (or kind)
+        assert local["y"]["value"] == "6.0000 · grad 1.0000 · '*'"
+        assert local["loss"]["value"] == "loss = 8.0000 · grad 1.0000 · '+'"
+        assert local["w"]["value"] == "w = 3.0000 · grad 2.0000 · parameter"
+        assert local["params"]["value"] == (
+            "list of 2 Values: w = 3.0000 (grad 2.0000), x = 2.0000 (grad 4.0000)")
+        assert local["named"]["value"] == "dict of 1 Values: 'w': 3.0000 (grad 2.0000)"
+        # y's children, in this order, not the private slots
+        y = session.children(local["y"]["variablesReference"])
+        assert list(y) == ["data", "grad", "op", "inputs", "local derivatives",
+                           "contributions", "created at", "label"]
+        assert [y[k]["value"] for k in ("data", "grad", "op", "label")] == [
+            "6.0", "1.0", "'*'", "''"]
+        assert y["data"]["evaluateName"] == "y.data"
+        assert "not recorded" in y["created at"]["value"]
+        ins = session.children(y["inputs"]["variablesReference"])
+        assert {k: v["value"] for k, v in ins.items()} == {
+            "x": "x = 2.0000 · grad 4.0000 · leaf", "w": "w = 3.0000 · grad 2.0000 · parameter"}
+        assert ins["w"]["evaluateName"] == "y.inputs[1]"
+        # y is unlabelled: it is named by the variable that holds it
+        local_d = session.children(y["local derivatives"]["variablesReference"])
+        assert {k: v["value"] for k, v in local_d.items()} == {"∂y/∂x": "3.0", "∂y/∂w": "2.0"}
+        shares = session.children(y["contributions"]["variablesReference"])
+        assert {k: v["value"] for k, v in shares.items()} == {"to x": "3.0", "to w": "2.0"}
+        # a leaf has no inputs; a model's parameter names its neuron; a node made inside
+        # detect_anomaly knows where
+        x = session.children(local["x"]["variablesReference"])
+        assert "a leaf" in x["inputs"]["value"] and "local derivatives" not in x
+        p = session.children(local["p"]["variablesReference"])
+        assert p["neuron"]["value"] == "'neuron (tanh)'"
+        sited = session.children(local["sited"]["variablesReference"])
+        made = textwrap.dedent(VALUE_SCRIPT).splitlines().index("        sited = x * 2.0") + 1
+        assert sited["created at"]["value"] == repr(f"{tmp_path / 'script.py'}:{made}")
+    finally:
+        out, err = session.close()
+    assert "AT START False True" in out, (out, err)
+
+
+STOP_SCRIPT = """
+    from micrograd_nn import Parameter, Value, debug
+
+    x = Value(2.0, "x")
+    w = Parameter(3.0, "w")
+    y = (x * w).named("y")
+    loss = (y.log() * (y - 6.0) + x * w).named("loss")
+    debug.backward(loss, stop_at=[w])
+    print("GRADS", repr(w.grad), repr(x.grad), flush=True)
+"""
+
+
+def test_debugpy_stops_before_a_watched_grad_is_written_with_the_rule_in_locals(tmp_path):
+    session, stopped = run_debugpy(tmp_path, STOP_SCRIPT)
+    try:
+        frame = session.top_frame(stopped["threadId"])
+        assert frame["name"] == "_stop_before_write"
+        local = session.locals(frame["id"])
+        # the first op to write w.grad is loss's `x * w` term: before 0, after 2
+        assert local["reason"]["value"] == "\"w's grad is about to be written\""
+        assert local["target"]["value"] == "w = 3.0000 · grad 0.0000 · parameter"
+        assert (local["before"]["value"], local["after"]["value"]) == ("0.0", "2.0")
+        assert local["upstream"]["value"] == "1.0"
+        node = session.children(local["node"]["variablesReference"])
+        assert node["op"]["value"] == "'*'"
+        session.request("continue", threadId=stopped["threadId"])
+        second = session.wait(event="stopped")["body"]
+        local = session.locals(session.top_frame(second["threadId"])["id"])
+        assert local["before"]["value"] == "2.0"  # then y's `x * w`: 2 + 2·y.grad
+        session.request("continue", threadId=second["threadId"])
+    finally:
+        out, err = session.close()
+    plain = Value(2.0), Parameter(3.0)
+    y = plain[0] * plain[1]
+    (y.log() * (y - 6.0) + plain[0] * plain[1]).backward()
+    assert f"GRADS {plain[1].grad!r} {plain[0].grad!r}" in out, (out, err)
+
+
+# --- pdb ---------------------------------------------------------------------------------
+
+PDB_SCRIPT = """
+    from micrograd_nn import MLP, Value, detect_anomaly
+
+    x = Value(2.0, "x")
+    w = Value(3.0, "w")
+    y = x * w
+    with detect_anomaly():
+        z = y.tanh()
+    loss = z + x * y
+    loss.backward()
+    model = MLP(2, [2, 1])
+    out = model([1.0, -2.0])
+    breakpoint()
+    print("END")
+"""
+
+
+def run_pdb(tmp_path: Path, script: str, commands: list[str]) -> str:
+    path = tmp_path / "script.py"
+    path.write_text(textwrap.dedent(script), encoding="utf-8")
+    env = dict(os.environ, PYTHONBREAKPOINT="micrograd_nn.debug.set_trace",
+               PYTHONPATH=str(REPO))
+    done = subprocess.run([sys.executable, str(path)], input="\n".join(commands) + "\n",
+                          capture_output=True, text=True, env=env, timeout=60, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_pdb_why_path_inputs_where_graph(tmp_path):
+    out = run_pdb(tmp_path, PDB_SCRIPT, [
+        "why x", "path x loss", "inputs y", "where z", "where y", "where", "graph loss",
+        "graph out", "why 3", "c"])
+    # why: x is used twice, by y = x * w and by x * y; the two shares sum to x.grad
+    assert "why x.grad = 12.0001   (root: loss," in out
+    assert "  + ∂y/∂x × y.grad = 3.0000 × 2.0000 = 6.0001      [y = x * w]" in out
+    assert "  + ∂'*'#1/∂x × '*'#1.grad = 6.0000 × 1.0000 = 6.0000      ['*'#1 = x * y]" in out
+    assert "  = 12.0001\nwhich is x.grad" in out
+    assert "paths from x to loss: 3, ∂loss/∂x = sum of their products = 12.0001" in out
+    assert "  x → '*'#1 → loss:  ∂'*'#1/∂x × ∂loss/∂'*'#1 = 6.0000 × 1.0000 = 6.0000" in out
+    assert ("  x: data 2.0000, grad 12.0001, ∂y/∂x = 3.0000, backward passes it "
+            "3.0000 × 2.0000 = 6.0001") in out
+    assert "z was made at " in out and "script.py:8" in out
+    assert "where y was made is not recorded" in out
+    assert out.count('script.py(14)<module>()\n-> print("END")') == 2  # the stop, `where`
+    assert "├── z = 1.0000 (grad 1.0000) 'tanh'" in out
+    assert "└── '*'#1 = 12.0000 (grad 1.0000) '*'" in out
+    assert "out = neuron layer 2/neuron 1 (linear) = " in out
+    assert "├── '*'#3 = " not in out  # inside a neuron: collapsed
+    assert "├── 'tanh'#1 = neuron layer 1/neuron 1 (tanh) = " in out
+    assert "*** TypeError: why(v) must be a micrograd_nn Value, got int 3" in out
+    assert out.rstrip().endswith("END")
+
+
+NONFINITE_SCRIPT = """
+    from micrograd_nn import Value, debug
+
+    a = Value(0.0, "a")
+    b = Value(1.5, "b")
+    r = a.sqrt().named("r")
+    loss = (r * b + (a + 1.0) * b).named("loss")
+    debug.backward(loss, stop_at=[b])
+    print("GRADS", repr(a.grad), repr(b.grad), flush=True)
+"""
+
+
+def test_pdb_stops_before_a_watched_grad_and_before_the_first_non_finite_grad(tmp_path):
+    out = run_pdb(tmp_path, NONFINITE_SCRIPT, [
+        "p reason, target.label, before, after", "c",
+        "p reason, target.label, before, after", "c",
+        "p reason, target.label, before, after", "p node.op, upstream, local_grads",
+        "why target", "c"])
+    stops = [line for line in out.splitlines() if line.startswith("(Pdb) (")]
+    assert stops == [
+        # (a + 1) * b passes (a + 1).data to b, then r * b passes r.data = 0
+        "(Pdb) (\"b's grad is about to be written\", 'b', 0.0, 1.0)",
+        "(Pdb) (\"b's grad is about to be written\", 'b', 1.0, 1.0)",
+        # a has 1.5 from a + 1; sqrt's derivative at 0 is inf
+        "(Pdb) (\"backward of 'sqrt' is about to write a non-finite grad (inf)\", 'a', "
+        "1.5, inf)",
+        "(Pdb) ('sqrt', 1.5, (inf,))",
+    ], out
+    assert "-> _write(inputs, written)" in out
+    assert "backward is stopped part-way" in out
+    a, b = Value(0.0), Value(1.5)
+    (a.sqrt() * b + (a + 1.0) * b).backward()
+    assert f"GRADS {a.grad!r} {b.grad!r}" in out
