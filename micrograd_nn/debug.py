@@ -165,10 +165,13 @@ def why(v: Value, root: Value | None = None, *, frame: FrameType | None = None) 
     if v is root:
         lines.append(f"{name[v]} is the root: backward starts with {name[v]}.grad = 1")
         return Text("\n".join(lines))
-    terms: list[tuple[Value, int]] = [(c, i) for c in order for i, inp in enumerate(c.inputs)
-                                      if inp is v]
+    # In the order backward adds them (reverse topological), so the sum is bit for bit
+    # the one backward makes.
+    terms: list[tuple[Value, int]] = [(c, i) for c in reversed(order)
+                                      for i, inp in enumerate(c.inputs) if inp is v]
     lines.append(f"{name[v]} is used {len(terms)} time{'s' if len(terms) != 1 else ''}; "
-                 f"its grad is the sum of ∂(use)/∂{name[v]} × (use).grad:")
+                 f"its grad is the sum of ∂(use)/∂{name[v]} × (use).grad, in the order "
+                 "backward adds them:")
     total = 0.0
     for c, i in terms:
         d = c.local_grads()[i]
@@ -355,7 +358,8 @@ def graph(v: Value, *, collapse: bool = True, depth: int | None = None,
         kids = children(n)
         if depth is not None and level >= depth:
             if kids:
-                out.append(f"{rest}└── ... ({len(kids)} inputs below depth {depth})")
+                out.append(f"{rest}└── ... ({len(kids)} input{'s' if len(kids) > 1 else ''} "
+                           f"below depth {depth})")
             continue
         for k, child in reversed(list(enumerate(kids))):
             last = k == len(kids) - 1

@@ -30,8 +30,15 @@ from typing import Any
 
 import pytest
 
-from micrograd_nn import MLP, Parameter, Value, detect_anomaly
-from micrograd_nn import debug
+from micrograd_nn import (
+    MLP,
+    Parameter,
+    Value,
+    debug,
+    detect_anomaly,
+    format_number,
+    topological_order,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 PLUGIN = "pydevd_plugins.extensions.pydevd_plugin_micrograd_nn"
@@ -406,3 +413,140 @@ def test_pdb_stops_before_a_watched_grad_and_before_the_first_non_finite_grad(tm
     a, b = Value(0.0), Value(1.5)
     (a.sqrt() * b + (a + 1.0) * b).backward()
     assert f"GRADS {a.grad!r} {b.grad!r}" in out
+
+
+# --- the views as functions, in process --------------------------------------------------
+
+
+def small_graph() -> dict[str, Value]:
+    x = Value(2.0, "x")
+    w = Value(-3.0, "w")
+    y = x * w
+    loss = (y.tanh() + y * x).named("loss")
+    loss.backward()
+    return {"x": x, "w": w, "y": y, "loss": loss}
+
+
+def test_why_is_the_chain_rule_with_numbers_and_names_nodes_by_their_variables():
+    g = small_graph()
+    x, y, loss = g["x"], g["y"], g["loss"]
+    text = debug.why(x, loss)
+    assert isinstance(text, str) and repr(text) == str(text)  # a console shows the lines
+    assert text.splitlines() == [
+        f"why x.grad = {format_number(x.grad)}   (root: loss, given)",
+        "x is used 2 times; its grad is the sum of ∂(use)/∂x × (use).grad, in the order "
+        "backward adds them:",
+        "  + ∂'*'#1/∂x × '*'#1.grad = -6.0000 × 1.0000 = -6.0000      ['*'#1 = y * x]",
+        f"  + ∂y/∂x × y.grad = -3.0000 × {format_number(y.grad)} = "
+        f"{format_number(-3.0 * y.grad)}      [y = x * w]",
+        f"  = {format_number(x.grad)}",
+        "which is x.grad",
+    ]
+    assert debug.why(loss).splitlines()[-1] == (
+        "loss is the root: backward starts with loss.grad = 1")
+    # without a root: the largest graph the caller's variables hold
+    assert "(root: loss, the largest graph" in debug.why(x)
+
+
+def test_why_on_random_graphs_sums_exactly_to_every_grad():
+    rng = random.Random(22)
+    for _ in range(30):
+        leaves = [Value(rng.uniform(-2, 2), f"v{i}") for i in range(4)]
+        nodes = list(leaves)
+        for _ in range(12):
+            a, b = rng.choice(nodes), rng.choice(nodes)
+            nodes.append(rng.choice([a * b, a + b, (a - b).tanh(), a.sigmoid() * b]))
+        root = nodes[-1]
+        root.backward()
+        for v in leaves:
+            if v in set(topological_order(root, leaves=True)):
+                assert debug.why(v, root).splitlines()[-1] == f"which is {v.label}.grad"
+
+
+def test_path_lists_every_path_and_their_sum_is_the_derivative():
+    g = small_graph()
+    text = debug.path(g["x"], g["loss"])
+    lines = text.splitlines()
+    assert lines[0].startswith("paths from x to loss: 3, ∂loss/∂x = sum of their products = ")
+    total = float(lines[0].rsplit("= ", 1)[1])
+    assert math.isclose(total, g["x"].grad, rel_tol=1e-4)
+    assert len(lines) == 4 and all(" → " in line for line in lines[1:])
+    # either order; a limit on what is written out, not on the count
+    assert debug.path(g["loss"], g["x"]).splitlines()[0].startswith(
+        "paths from x to loss (swapped")
+    assert debug.path(g["x"], g["loss"], limit=1).splitlines()[-1] == "  ... and 2 more"
+    with pytest.raises(ValueError, match="no path"):
+        debug.path(g["x"], Value(1.0))
+
+
+def test_inputs_where_and_graph():
+    g = small_graph()
+    y = g["y"]  # the views name unlabelled nodes by the caller's variables
+    grad = format_number(g["x"].grad)
+    assert debug.inputs(y).splitlines()[1].startswith(
+        f"  x: data 2.0000, grad {grad}, ∂y/∂x = -3.0000, backward passes it -3.0000 × ")
+    assert debug.inputs(g["x"]) == f"x (a leaf)   data 2.0000, grad {grad}: no inputs"
+    assert "is not recorded" in debug.where(g["y"])
+    with detect_anomaly():
+        made = g["x"] * 2.0
+    line = sys._getframe().f_lineno - 1
+    assert debug.where(made) == f"made was made at {__file__}:{line}"
+    tree = debug.graph(g["loss"]).splitlines()
+    assert tree[0] == "loss = -13.0000 (grad 1.0000) '+'"
+    assert tree[2] == "│   └── y = -6.0000 (grad 2.0000) '*'"
+    assert tree[6] == "    ├── y (shown above)"
+    assert debug.graph(g["loss"], depth=1).splitlines()[-1] == (
+        "    └── ... (2 inputs below depth 1)")
+    assert debug.graph(g["loss"], max_lines=2).splitlines()[-1].startswith("... 4 more nodes")
+    with pytest.raises(TypeError, match="must be a micrograd_nn Value, got float 1.0"):
+        debug.graph(1.0)  # type: ignore[arg-type]
+
+
+def test_graph_collapses_a_model_to_one_line_per_neuron():
+    model = MLP(2, [3, 1], seed=1)
+    out = model([0.5, -1.0])
+    collapsed = debug.graph(out).splitlines()
+    assert collapsed[0].startswith("out = neuron layer 2/neuron 1 (linear) = ")
+    assert collapsed[0].endswith(", 4 parameters, 4 ops")
+    assert sum("neuron layer 1/" in line for line in collapsed) == 3
+    assert len(debug.graph(out, collapse=False, max_lines=1000).splitlines()) > 3 * len(collapsed)
+
+
+def test_backward_stops_before_each_write_and_ends_bit_for_bit_as_backward(monkeypatch):
+    def model_and_loss() -> tuple[list[Parameter], Value]:
+        model = MLP(3, [4, 4, 1], seed=5)
+        pred = model([0.3, -1.2, 2.0])
+        return model.parameters(), (pred - 0.7) ** 2
+
+    params, loss = model_and_loss()
+    seen: list[tuple[str, float, float]] = []
+
+    def hook() -> None:
+        frame = sys._getframe(1)
+        assert frame.f_code.co_name == "_stop_before_write"
+        f = frame.f_locals
+        assert f["target"].grad == f["before"]  # stopped *before* the write
+        assert f["target"] in f["inputs"] and f["inputs"] == f["node"].inputs
+        assert f["upstream"] == f["node"].grad
+        assert f["contributions"] == tuple(d * f["upstream"] for d in f["local_grads"])
+        seen.append((f["target"].label, f["before"], f["after"]))
+
+    monkeypatch.setattr(sys, "breakpointhook", hook)
+    debug.backward(loss, stop_at=params)
+    assert len(seen) == len(params)  # each parameter's grad is written once (one consumer)
+    expected_params, expected = model_and_loss()
+    expected.backward()
+    assert [p.grad for p in params] == [p.grad for p in expected_params]
+    assert {label: after for label, _, after in seen} == {
+        p.label: p.grad for p in expected_params}
+
+
+def test_importing_micrograd_nn_imports_no_debugger():
+    code = ("import sys, micrograd_nn; from micrograd_nn import Value; (Value(2.0) * 3).backward()"
+            "; print(sorted(m for m in sys.modules if m.split('.')[0] in ('pdb', 'pydevd', "
+            "'debugpy', 'micrograd_nn') and m not in ('micrograd_nn',) and "
+            "m.startswith(('pdb', 'pydevd', 'debugpy', 'micrograd_nn.debug', "
+            "'micrograd_nn.varnames'))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert done.stdout.strip() == "[]"
