@@ -24,8 +24,9 @@ from typing import Any
 
 __all__ = ["variable_names", "user_frames", "fallback_name", "SKIPPED_MODULES"]
 
-SKIPPED_MODULES = ("micrograd_nn", "pdb", "bdb", "cmd", "debugpy", "threading", "runpy", "importlib", "code", "codeop",
-                   "IPython", "ipykernel", "pytest", "_pytest", "pluggy")
+SKIPPED_MODULES = ("micrograd_nn", "pdb", "bdb", "cmd", "debugpy", "threading", "runpy",
+                   "importlib", "code", "codeop", "IPython", "ipykernel", "pytest", "_pytest",
+                   "pluggy")
 """Top-level modules whose frames are not the user's: the library itself, debuggers,
 the interpreter's runners and test harnesses; modules whose name starts with ``pydev`` or
 ``_pydev`` (pydevd, inside debugpy and PyCharm) are skipped too. Their variables are never
