@@ -453,6 +453,7 @@ def set_trace(*, header: str | None = None) -> None:
 
 
 _stopped: list[Value] = []  # the targets of debug.backward stops in progress (any thread)
+_warned: list[bool] = []  # the "debugger skips library code" warning was printed
 
 
 def _finite(x: float) -> bool:
@@ -513,6 +514,11 @@ def _stop_before_write(node: Value, inputs: tuple[Value, ...], upstream: float,
                        target: Value, before: float, after: float, reason: str, step: Any,
                        written: list[float]) -> None:
     """The frame a :func:`backward` stop lands in: its arguments are what to look at."""
+    if not _warned and _debugger_skips(sys._getframe()):
+        _warned.append(True)
+        print("micrograd_nn.debug.backward: the debugger skips library code (VS Code's "
+              "\"justMyCode\": true), so it cannot stop in this frame; set \"justMyCode\": "
+              f"false in launch.json to stop here ({reason})", file=sys.stderr, flush=True)
     _stopped.append(target)
     try:
         breakpoint()
@@ -521,6 +527,21 @@ def _stop_before_write(node: Value, inputs: tuple[Value, ...], upstream: float,
         _write(inputs, written)
     finally:
         _stopped.remove(target)
+
+
+def _debugger_skips(frame: FrameType) -> bool:
+    """True when pydevd (debugpy, PyCharm) is attached with a files filter (VS Code's
+    justMyCode, or rules) that leaves ``frame`` out: breakpoint() would not stop there.
+    pydevd is looked up, never imported; any surprise in its internals answers False."""
+    constants = sys.modules.get("_pydevd_bundle.pydevd_constants")
+    if constants is None:
+        return False
+    try:
+        db = constants.get_global_debugger()
+        return bool(db is not None and db.is_files_filter_enabled
+                    and db.apply_files_filter(frame, frame.f_code.co_filename, False))
+    except Exception:
+        return False
 
 
 def _write(inputs: tuple[Value, ...], grads: list[float]) -> None:

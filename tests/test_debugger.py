@@ -150,20 +150,25 @@ class Session:
             "body", {})
         return body
 
-    def start(self, breakpoints: dict[Path, list[int]]) -> dict[str, Any]:
+    def start(self, breakpoints: dict[Path, list[int]], wait_for_stop: bool = True,
+              **attach_options: Any) -> dict[str, Any]:
         """initialize, attach, setBreakpoints, configurationDone; returns the first
-        ``stopped`` event."""
+        ``stopped`` event (or {} without ``wait_for_stop``)."""
         self.request("initialize", clientID="tests", adapterID="python", linesStartAt1=True,
                      columnsStartAt1=True, pathFormat="path", supportsVariableType=True)
+        options = {"justMyCode": False, **attach_options}
         attach = self.send("attach", connect={"host": "127.0.0.1", "port": self.port},
-                           justMyCode=False)
+                           **options)
         self.wait(event="initialized")
         for path, lines in breakpoints.items():
             self.request("setBreakpoints", source={"path": str(path)},
                          breakpoints=[{"line": n} for n in lines])
         self.request("configurationDone")
         self.wait(response=attach)
-        return self.wait(event="stopped")["body"]
+        if not wait_for_stop:
+            return {}
+        body: dict[str, Any] = self.wait(event="stopped")["body"]
+        return body
 
     def top_frame(self, thread_id: int) -> dict[str, Any]:
         frames: list[dict[str, Any]] = self.request(
@@ -323,6 +328,23 @@ def test_debugpy_stops_before_a_watched_grad_is_written_with_the_rule_in_locals(
     y = plain[0] * plain[1]
     (y.log() * (y - 6.0) + plain[0] * plain[1]).backward()
     assert f"GRADS {plain[1].grad!r} {plain[0].grad!r}" in out, (out, err)
+
+
+def test_with_just_my_code_the_stop_in_library_code_says_how_to_get_it(tmp_path):
+    # VS Code's default: library code (an installed micrograd_nn) is skipped; here the
+    # worktree's micrograd_nn is excluded by a rule, as site-packages would be.
+    need_debugpy()
+    path = tmp_path / "script.py"
+    path.write_text(textwrap.dedent(STOP_SCRIPT), encoding="utf-8")
+    session = Session(path)
+    try:
+        session.start({}, wait_for_stop=False, justMyCode=True,
+                      rules=[{"path": str(REPO / "micrograd_nn"), "include": False}])
+        session.proc.wait(timeout=60)
+    finally:
+        out, err = session.close()
+    assert "GRADS" in out, (out, err)
+    assert err.count('set "justMyCode": false in launch.json to stop here') == 1, err
 
 
 # --- pdb ---------------------------------------------------------------------------------
