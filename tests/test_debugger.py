@@ -400,6 +400,17 @@ def test_pdb_why_path_inputs_where_graph(tmp_path):
     assert "├── 'tanh'#1 = neuron layer 1/neuron 1 (tanh) = " in out
     assert "*** TypeError: why(v) must be a micrograd_nn Value, got int 3" in out
     assert out.rstrip().endswith("END")
+    # the README's pdb example is this session's output (pdb prints its prompt, not the
+    # commands, when they come from a pipe)
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- debugger-pdb: held by tests/test_debugger.py -->\n```\n", 1)[
+        1].split("```", 1)[0]
+    shown = [line for line in block.splitlines() if not line.startswith("(Pdb) ")]
+    got = [line.replace("(Pdb) ", "") for line in out.splitlines()]
+    start = got.index(shown[0])
+    assert got[start:start + 6] == shown[:6]  # why x
+    start = got.index(shown[6])
+    assert got[start:start + 4] == shown[6:]  # path x loss
 
 
 NONFINITE_SCRIPT = """
@@ -572,3 +583,37 @@ def test_importing_micrograd_nn_imports_no_debugger():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60, check=True)
     assert done.stdout.strip() == "[]"
+
+
+# --- the README's debugger section, held to a real session ------------------------------
+
+
+def readme_blocks() -> tuple[str, str]:
+    """The script and the Variables-pane text under README's "In a debugger"."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    part = readme.split("<!-- debugger-variables: held by tests/test_debugger.py -->", 1)[1]
+    script = part.split("```python\n", 1)[1].split("```", 1)[0]
+    shown = part.split("```text\n", 1)[1].split("```", 1)[0]
+    return script, shown
+
+
+def render(session: Session, name: str, var: dict[str, Any], depth: int) -> list[str]:
+    """A variable as the Variables pane shows it, expanded ``depth`` levels: name: value."""
+    lines = [f"{name}: {var['value']}"]
+    if depth and var["variablesReference"]:
+        for child_name, child in session.children(var["variablesReference"]).items():
+            lines += ["  " + line for line in render(session, child_name, child, depth - 1)]
+    return lines
+
+
+def test_readme_shows_what_a_real_debugpy_session_shows(tmp_path):
+    script, shown = readme_blocks()
+    session, stopped = run_debugpy(tmp_path, script, "# breakpoint here")
+    try:
+        frame = session.top_frame(stopped["threadId"])
+        local = session.locals(frame["id"])
+        text = render(session, "y", local["y"], 2)
+        text += render(session, "params", local["params"], 0)
+    finally:
+        session.close()
+    assert "\n".join(text) + "\n" == shown
