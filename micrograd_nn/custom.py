@@ -13,8 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .checks import is_number
-from .engine import OPS, Constant, Value
-from .ops import Op
+from .value import OPS, Constant, Op, Value
 
 __all__ = ["custom_op", "CustomOp"]
 

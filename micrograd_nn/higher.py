@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Union
 
-from .engine import Constant, Value, leaf
 from .gradcheck import GradcheckError
-from .graph import topological_order
+from .node import topological_order
+from .value import Constant, Value, leaf
 
 __all__ = ["grad", "hessian", "gradgradcheck"]
 
@@ -58,7 +58,7 @@ def _adjoints_float(output: Value) -> dict[Value, Adjoint]:
         g = adjoints.get(node, 0.0)
         if not g:  # as backward(): a zero grad passes nothing back
             continue
-        ds = node.local_derivatives()  # type: ignore[attr-defined]
+        ds = node.local_derivatives()
         for inp, d in zip(node.inputs, ds):
             if d is not None:
                 adjoints[inp] = adjoints.get(inp, 0.0) + d * g
@@ -77,7 +77,7 @@ def _adjoints_graph(output: Value) -> dict[Value, Adjoint]:
         if not isinstance(g, Value) and not g:
             continue
         inputs = node.inputs
-        for inp, d in zip(inputs, node.derivatives(node, *inputs)):  # type: ignore[attr-defined]
+        for inp, d in zip(inputs, node.derivatives(node, *inputs)):
             if d is None:
                 continue
             term = _times(d, g)
