@@ -13,8 +13,9 @@
   first non-finite grad is written, in a frame whose locals are the node, its inputs and
   the rule's numbers.
 
-Nodes are named by their label, else by the variable that holds them in the code being
-debugged (:mod:`micrograd_nn.varnames`), else by op and position (``'*'#2``).
+Nodes are named as diagrams and steps name them (:func:`micrograd_nn.text.node_names`): by
+their label, else by the variable that holds them in the code being debugged
+(:mod:`micrograd_nn.varnames`), else by kind and position (``mul#2``).
 Nothing here is imported by ``import micrograd_nn``.
 """
 
@@ -28,7 +29,8 @@ from types import FrameType
 from typing import Any, Callable
 
 from micrograd_nn import Constant, Parameter, Value, format_number, topological_order
-from micrograd_nn.varnames import fallback_name, user_frames, variable_names
+from micrograd_nn.text import equation, node_names
+from micrograd_nn.varnames import user_frames
 
 __all__ = ["set_trace", "Pdb", "why", "path", "inputs", "where", "graph", "backward",
            "names", "Text"]
@@ -52,28 +54,13 @@ def _caller(frame: FrameType | None) -> FrameType:
     return frame if frame is not None else sys._getframe(2)
 
 
-def names(nodes: Iterable[Value], frame: FrameType | None = None) -> dict[Value, str]:
-    """A distinct name for each of ``nodes``: the label, else the variable holding it in the
+def names(root: Value, frame: FrameType | None = None) -> dict[Value, str]:
+    """A name for every node of ``root``'s graph, as diagrams and steps name them
+    (:func:`micrograd_nn.text.node_names`): the label, else the variable holding it in the
     user's frames from ``frame`` (default: the caller's) outwards, else a constant's value,
-    else its op and position among the unnamed nodes of that op (``'*'#2``, ``leaf#1``)."""
-    nodes = list(nodes)
-    unlabelled = [v for v in nodes if not v.label and not isinstance(v, Constant)]
-    held = variable_names(unlabelled, user_frames(_caller(frame))) if unlabelled else {}
-    out: dict[Value, str] = {}
-    counts: dict[str, int] = {}
-    for v in nodes:
-        if v in out:
-            continue
-        if v.label:
-            out[v] = v.label
-        elif id(v) in held:
-            out[v] = held[id(v)]
-        elif isinstance(v, Constant):
-            out[v] = f"{v.data:g}"
-        else:
-            counts[v.op] = counts.get(v.op, 0) + 1
-            out[v] = fallback_name(v.op, counts[v.op])
-    return out
+    else its kind and number (``mul#2``, ``leaf#1``)."""
+    found: dict[Value, str] = node_names(root, frame=_caller(frame))
+    return found
 
 
 def _kind(v: Value) -> str:
@@ -90,17 +77,9 @@ def _num(x: float) -> str:
 
 def _equation(v: Value, name: dict[Value, str]) -> str:
     """``y = x * w``: how ``v`` was computed, in the graph's names."""
-    ins = v.inputs
-    if not ins:
+    if not v.inputs:
         return f"{name[v]} (a {_kind(v)})"
-    fields = {"out": name[v], "args": ", ".join(name[i] for i in ins), "x": name[ins[0]],
-              "y": name[ins[-1]], "n": f"{getattr(v, 'exponent', '')}"}
-    expr = getattr(type(v), "expr", "") or "{op}({args})"
-    try:
-        text = expr.format(op=v.op, **fields)
-    except (KeyError, IndexError, ValueError):
-        text = f"{v.op}({fields['args']})"
-    return f"{name[v]} = {text}"
+    return equation(v, name)
 
 
 def _check_value(v: Any, what: str) -> Value:
@@ -138,11 +117,19 @@ def _find_root(v: Value, frame: FrameType) -> tuple[Value, str]:
     if not tops:
         return v, "no variable holds a graph that uses it: it is its own root"
     if len(tops) > 1:
-        top_names = names(tops, frame)
         raise ValueError(
-            "several graphs use it (" + ", ".join(top_names[t] for t in tops)
+            "several graphs use it (" + ", ".join(names(t, frame)[t] for t in tops)
             + "): name the root, e.g. `why v root` or why(v, root)")
     return tops[0], "the largest graph the frame's variables hold that uses it"
+
+
+def _root_or_self(v: Value, frame: FrameType) -> Value:
+    """The root :func:`_find_root` picks (so a node keeps its name from view to view), or
+    ``v`` itself when several graphs use it."""
+    try:
+        return _find_root(v, frame)[0]
+    except ValueError:
+        return v
 
 
 def why(v: Value, root: Value | None = None, *, frame: FrameType | None = None) -> Text:
@@ -160,7 +147,7 @@ def why(v: Value, root: Value | None = None, *, frame: FrameType | None = None) 
     order = topological_order(root, leaves=True)
     if v not in set(order):
         raise ValueError(f"{v!r} is not in the graph of {root!r}")
-    name = names(order, frame)
+    name = names(root, frame)
     lines = [f"why {name[v]}.grad = {_num(v.grad)}   (root: {name[root]}, {how})"]
     if v is root:
         lines.append(f"{name[v]} is the root: backward starts with {name[v]}.grad = 1")
@@ -226,7 +213,7 @@ def path(a: Value, b: Value, *, limit: int = 20, frame: FrameType | None = None)
             raise ValueError(f"no path: neither {a!r} nor {b!r} is computed from the other")
         a, b, order = b, a, other
         flipped = " (swapped: the second is computed from the first)"
-    name = names(order, frame)
+    name = names(b, frame)
     reach = _reaching(a, order)
     count: dict[Value, int] = {}
     deriv: dict[Value, float] = {}
@@ -273,7 +260,7 @@ def inputs(v: Value, *, frame: FrameType | None = None) -> Text:
     v = _check_value(v, "inputs(v)")
     frame = _caller(frame)
     ins = v.inputs
-    name = names([v, *ins], frame)
+    name = names(_root_or_self(v, frame), frame)
     head = f"{_equation(v, name)}   data {_num(v.data)}, grad {_num(v.grad)}"
     if not ins:
         return Text(f"{head}: no inputs")
@@ -290,7 +277,8 @@ def where(v: Value, *, frame: FrameType | None = None) -> Text:
     """Where ``v`` was made (``file:line``), when that is known: nodes record it only when
     made inside ``detect_anomaly()``; otherwise this says so rather than guess."""
     v = _check_value(v, "where(v)")
-    name = names([v], _caller(frame))[v]
+    frame = _caller(frame)
+    name = names(_root_or_self(v, frame), frame)[v]
     site = getattr(v, "site", None)
     if site:
         return Text(f"{name} was made at {site}")
@@ -315,7 +303,7 @@ def graph(v: Value, *, collapse: bool = True, depth: int | None = None,
     v = _check_value(v, "graph(v)")
     frame = _caller(frame)
     order = topological_order(v, leaves=True)
-    name = names(order, frame)
+    name = names(v, frame)
     groups = _neuron_groups(order) if collapse else {}
     members: dict[str, list[Value]] = {}
     for n, p in groups.items():

@@ -8,7 +8,9 @@ same everywhere. It reads what an op class declares (``expr``, ``local_text``, `
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable
+from types import FrameType
 from typing import Any
 
 from .node import Node, walk
@@ -34,16 +36,35 @@ def kind_name(node: Node) -> str:
     return str(method).strip("_") or "op"
 
 
-def node_names(root: Node) -> dict[Any, str]:
-    """A name for every node of the graph: its label, else a constant's value, else its
-    kind and its number among the unnamed nodes of that kind in walk order (``mul#3``,
-    ``tanh#1``, ``leaf#2``: the ``#`` marks a name the engine made, so ``mul#3`` is never
-    read as a user's ``n1``). Stable across runs for the same graph."""
+def node_names(root: Node, frame: FrameType | None = None, variables: bool = True,
+               ) -> dict[Any, str]:
+    """A name for every node of the graph: its label, else (with ``variables``) the name of
+    the variable that holds it in the calling code (``y = x * w`` → ``y``), else a
+    constant's value, else its kind and its number among the unnamed nodes of that kind in
+    walk order (``mul#3``, ``tanh#1``, ``leaf#2``: the ``#`` marks a name the engine made,
+    so ``mul#3`` is never read as a user's ``n1``). Stable across runs for the same code.
+
+    Variables are looked up only here, when something is displayed, in the user's frames
+    from ``frame`` (default: the innermost caller outside micrograd_nn) outwards: see
+    :mod:`micrograd_nn.varnames`. A variable whose name is some node's label is not used."""
+    nodes = walk(root)
+    held: dict[int, str] = {}
+    if variables:
+        from .varnames import user_frames, variable_names
+
+        unnamed = [v for v in nodes if not v.label and not v.is_constant]
+        if unnamed:
+            labels = {v.label for v in nodes if v.label}
+            start = frame if frame is not None else sys._getframe(1)
+            held = {k: name for k, name in variable_names(unnamed, user_frames(start)).items()
+                    if name not in labels}
     names: dict[Any, str] = {}
     counts: dict[str, int] = {}
-    for node in walk(root):
+    for node in nodes:
         if node.label:
             names[node] = node.label
+        elif id(node) in held:
+            names[node] = held[id(node)]
         elif node.is_constant:
             names[node] = f"{node.data:g}"
         else:

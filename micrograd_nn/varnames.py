@@ -10,8 +10,9 @@ and of debuggers (pdb, pydevd, debugpy) are skipped, so a name is one the user w
 
 When two different nodes are held by variables of the same name in different frames, the
 outer one is qualified by its function (``x@layer``), so no name stands for two nodes. A
-node no variable holds gets no name here: callers fall back to a name that cannot be
-misread (see :func:`fallback_name`). Standard library only.
+node no variable holds gets no name here: :func:`micrograd_nn.text.node_names` (which uses
+this module) then names it by kind and position (``mul#3``), a name that cannot be misread
+as a label such as ``n1``. Standard library only.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from types import FrameType
 from typing import Any
 
-__all__ = ["variable_names", "user_frames", "fallback_name", "SKIPPED_MODULES"]
+__all__ = ["variable_names", "user_frames", "SKIPPED_MODULES"]
 
 SKIPPED_MODULES = ("micrograd_nn", "pdb", "bdb", "cmd", "debugpy", "threading", "runpy",
                    "importlib", "code", "codeop", "IPython", "ipykernel", "pytest", "_pytest",
@@ -123,11 +124,3 @@ def variable_names(nodes: Iterable[Any], frames: Iterable[FrameType] | None = No
             taken[name] = key
             found[key] = name
     return found
-
-
-def fallback_name(op: str, index: int) -> str:
-    """A name for a node neither a label nor a variable names: its op and its position
-    among the graph's unnamed nodes of that op, ``'*'#2`` for the second unnamed product,
-    ``leaf#1`` for a leaf. It cannot be read as a label such as ``n1`` (which in
-    ``L1.n1.w1`` means neuron 1), because labels from this library never hold ``#``."""
-    return f"'{op}'#{index}" if op else f"leaf#{index}"

@@ -384,20 +384,20 @@ def test_pdb_why_path_inputs_where_graph(tmp_path):
     # why: x is used twice, by y = x * w and by x * y; the two shares sum to x.grad
     assert "why x.grad = 12.0001   (root: loss," in out
     assert "  + ∂y/∂x × y.grad = 3.0000 × 2.0000 = 6.0001      [y = x * w]" in out
-    assert "  + ∂'*'#1/∂x × '*'#1.grad = 6.0000 × 1.0000 = 6.0000      ['*'#1 = x * y]" in out
+    assert "  + ∂mul#1/∂x × mul#1.grad = 6.0000 × 1.0000 = 6.0000      [mul#1 = x * y]" in out
     assert "  = 12.0001\nwhich is x.grad" in out
     assert "paths from x to loss: 3, ∂loss/∂x = sum of their products = 12.0001" in out
-    assert "  x → '*'#1 → loss:  ∂'*'#1/∂x × ∂loss/∂'*'#1 = 6.0000 × 1.0000 = 6.0000" in out
+    assert "  x → mul#1 → loss:  ∂mul#1/∂x × ∂loss/∂mul#1 = 6.0000 × 1.0000 = 6.0000" in out
     assert ("  x: data 2.0000, grad 12.0001, ∂y/∂x = 3.0000, backward passes it "
             "3.0000 × 2.0000 = 6.0001") in out
     assert "z was made at " in out and "script.py:8" in out
     assert "where y was made is not recorded" in out
     assert out.count('script.py(14)<module>()\n-> print("END")') == 2  # the stop, `where`
     assert "├── z = 1.0000 (grad 1.0000) 'tanh'" in out
-    assert "└── '*'#1 = 12.0000 (grad 1.0000) '*'" in out
+    assert "└── mul#1 = 12.0000 (grad 1.0000) '*'" in out
     assert "out = neuron layer 2/neuron 1 (linear) = " in out
-    assert "├── '*'#3 = " not in out  # inside a neuron: collapsed
-    assert "├── 'tanh'#1 = neuron layer 1/neuron 1 (tanh) = " in out
+    assert "├── mul#3 = " not in out  # inside a neuron: collapsed
+    assert "├── tanh#1 = neuron layer 1/neuron 1 (tanh) = " in out
     assert "*** TypeError: why(v) must be a micrograd_nn Value, got int 3" in out
     assert out.rstrip().endswith("END")
     # the README's pdb example is this session's output (pdb prints its prompt, not the
@@ -469,7 +469,7 @@ def test_why_is_the_chain_rule_with_numbers_and_names_nodes_by_their_variables()
         f"why x.grad = {format_number(x.grad)}   (root: loss, given)",
         "x is used 2 times; its grad is the sum of ∂(use)/∂x × (use).grad, in the order "
         "backward adds them:",
-        "  + ∂'*'#1/∂x × '*'#1.grad = -6.0000 × 1.0000 = -6.0000      ['*'#1 = y * x]",
+        "  + ∂mul#1/∂x × mul#1.grad = -6.0000 × 1.0000 = -6.0000      [mul#1 = y * x]",
         f"  + ∂y/∂x × y.grad = -3.0000 × {format_number(y.grad)} = "
         f"{format_number(-3.0 * y.grad)}      [y = x * w]",
         f"  = {format_number(x.grad)}",

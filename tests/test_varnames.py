@@ -8,7 +8,7 @@ import sys
 import threading
 
 from micrograd_nn import Value
-from micrograd_nn.varnames import fallback_name, user_frames, variable_names
+from micrograd_nn.varnames import user_frames, variable_names
 
 
 def test_nodes_are_named_by_the_callers_variables():
@@ -89,9 +89,3 @@ def test_this_threads_frames_come_first_with_all_threads():
     frames = user_frames(None, all_threads=True)
     assert sys._getframe() in frames
     assert frames.index(sys._getframe()) < len(frames)
-
-
-def test_fallback_names_cannot_be_read_as_neuron_labels():
-    assert fallback_name("*", 2) == "'*'#2"
-    assert fallback_name("", 1) == "leaf#1"
-    assert fallback_name("tanh", 1) != "n1"

@@ -77,14 +77,22 @@ def _variable_names(nodes: list[Any]) -> dict[int, str]:
         return {}
 
 
+def _kind_name(v: Any) -> str:
+    """``mul``, ``tanh``, ``leaf``: how diagrams call an unnamed node (micrograd_nn.text)."""
+    text = sys.modules.get("micrograd_nn.text")
+    try:
+        return str(text.kind_name(v)) if text is not None else _kind(v)
+    except Exception:
+        return _kind(v)
+
+
 def _names(nodes: list[Any]) -> list[str]:
     """A distinct name for each of ``nodes``: its label, else the variable holding it, else
-    ``unnamed '<op>'``; repeats get ``[k]`` (an input used twice, as in ``x * x``)."""
+    ``unnamed mul``; repeats get ``[k]`` (an input used twice, as in ``x * x``)."""
     held = _variable_names([v for v in nodes if not v.label])
     out: list[str] = []
     for v in nodes:
-        name = v.label or held.get(id(v)) or (
-            f"unnamed {v.op!r}" if v.op else f"unnamed {_kind(v)}")
+        name = v.label or held.get(id(v)) or f"unnamed {_kind_name(v)}"
         out.append(name)
     seen: dict[str, int] = {}
     for i, name in enumerate(out):
