@@ -154,7 +154,7 @@ def why(v: Value, root: Value | None = None, *, frame: FrameType | None = None) 
         return Text("\n".join(lines))
     # In the order backward adds them (reverse topological), so the sum is bit for bit
     # the one backward makes.
-    terms: list[tuple[Value, int]] = [(c, i) for c in reversed(order)
+    terms: list[tuple[Value, int]] = [(c, i) for c in reversed(topological_order(root))
                                       for i, inp in enumerate(c.inputs) if inp is v]
     lines.append(f"{name[v]} is used {len(terms)} time{'s' if len(terms) != 1 else ''}; "
                  f"its grad is the sum of ∂(use)/∂{name[v]} × (use).grad, in the order "

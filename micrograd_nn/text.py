@@ -48,21 +48,22 @@ def node_names(root: Node, frame: FrameType | None = None, variables: bool = Tru
     from ``frame`` (default: the innermost caller outside micrograd_nn) outwards: see
     :mod:`micrograd_nn.varnames`. A variable whose name is some node's label is not used."""
     nodes = walk(root)
+    labels = [node.label for node in nodes]  # read once: an op node's label is a slow miss
     held: dict[int, str] = {}
     if variables:
         from .varnames import user_frames, variable_names
 
-        unnamed = [v for v in nodes if not v.label and not v.is_constant]
+        unnamed = [v for v, label in zip(nodes, labels) if not label and not v.is_constant]
         if unnamed:
-            labels = {v.label for v in nodes if v.label}
             start = frame if frame is not None else sys._getframe(1)
+            used = set(labels)
             held = {k: name for k, name in variable_names(unnamed, user_frames(start)).items()
-                    if name not in labels}
+                    if name not in used}
     names: dict[Any, str] = {}
     counts: dict[str, int] = {}
-    for node in nodes:
-        if node.label:
-            names[node] = node.label
+    for node, label in zip(nodes, labels):
+        if label:
+            names[node] = label
         elif id(node) in held:
             names[node] = held[id(node)]
         elif node.is_constant:

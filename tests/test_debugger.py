@@ -235,6 +235,7 @@ VALUE_SCRIPT = f"""
         loss.backward()
         params = [w, x]
         named = {{"w": w}}
+        plain, mixed = [1, 2], [w, 1]
         neuron = Neuron(2)
         p = neuron.parameters()[0]
         with detect_anomaly():
@@ -261,6 +262,8 @@ def test_a_value_in_debugpy_expands_to_data_grad_op_inputs_local_derivatives_con
         assert local["params"]["value"] == (
             "list of 2 Values: w = 3.0000 (grad 2.0000), x = 2.0000 (grad 4.0000)")
         assert local["named"]["value"] == "dict of 1 Values: 'w': 3.0000 (grad 2.0000)"
+        assert local["plain"]["value"] == "[1, 2]"  # other lists are left to pydevd
+        assert local["mixed"]["value"].startswith("[Value(")
         # y's children, in this order, not the private slots
         y = session.children(local["y"]["variablesReference"])
         assert list(y) == ["data", "grad", "op", "inputs", "local derivatives",

@@ -218,8 +218,13 @@ class ValueListProvider:
 
     def get_str(self, val: Any) -> str | None:
         try:
+            if not val or len(val) > 100_000 or _value_class() is None:
+                return None
+            first = next(iter(val.values())) if isinstance(val, dict) else val[0]
+            if not _is_value(first):  # the common case, decided without a copy
+                return None
             items = list(val.items()) if isinstance(val, dict) else list(enumerate(val))
-            if not items or len(items) > 100_000 or not all(_is_value(v) for _, v in items):
+            if not all(_is_value(v) for _, v in items):
                 return None
             shown = items[:_SHOWN_IN_LIST]
             named = isinstance(val, dict)
