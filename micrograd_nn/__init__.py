@@ -15,10 +15,11 @@ from .modes import AnomalyError, detect_anomaly, gc_paused, is_grad_enabled, no_
 from .nn import MLP, Layer, Module, Neuron, Parameter
 from .node import topological_order
 from .optim import SGD, Adam, Momentum, RMSprop
+from .progress import Callback
 from .serialize import ModelFileError, load, save
 from .steps import BackwardStep
 from .text import format_number, node_names
-from .train import Callback, History, evaluate, fit, predict
+from .train import History, evaluate, fit, predict
 from .value import OPS, Constant, Value, zero_grad
 
 __all__ = [

@@ -22,7 +22,7 @@ import time
 import warnings
 from typing import Any, TextIO
 
-__all__ = ["Callback", "ProgressBar", "EpochLines", "TqdmBar", "progress_display"]
+__all__ = ["Callback", "ProgressBar", "EpochLines", "TqdmBar", "progress_display", "epoch_text"]
 
 Logs = dict[str, Any]
 

@@ -22,10 +22,10 @@ from .losses import LOSSES, bce_with_logits, hinge, l2_penalty
 from .modes import gc_paused, no_grad
 from .nn import Module
 from .optim import OPTIMIZERS, Adam, Optimizer
-from .progress import Callback, progress_display
+from .progress import progress_display
 from .value import Value
 
-__all__ = ["History", "Callback", "fit", "evaluate", "predict", "accuracy", "two_moons"]
+__all__ = ["History", "fit", "evaluate", "predict", "accuracy", "two_moons"]
 
 LossFn = Callable[[Any, Any], Value]
 _ZERO_THRESHOLD_LOSSES = (bce_with_logits, hinge)  # their outputs are scores: decide at 0

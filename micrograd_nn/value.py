@@ -17,7 +17,7 @@ import types
 from collections.abc import Iterable, Iterator
 from typing import Any, Callable, ClassVar, NamedTuple, TextIO, Union, cast
 
-from .checks import is_number, to_float
+from .checks import to_float
 from .floats import exact_sum
 from .modes import (
     AnomalyError,
@@ -34,7 +34,6 @@ from .text import describe, where
 __all__ = ["OPS", "Value", "Constant", "Op", "Domain", "leaf", "zero_grad", "make_node",
            "run_rules_checked"]
 
-Number = Union[int, float]
 Operand = Union["Value", int, float]
 _new = object.__new__
 
@@ -107,26 +106,8 @@ class Value(Node):
         return bundle
 
     def __float__(self) -> float:
+        """The number: ``float(v)`` is ``v.data``."""
         return self.data
-
-    # --- comparisons: by data, for max(), sorted() and NumPy; == stays identity ----------
-    def __lt__(self, other: Operand) -> bool:
-        o = _compared(other)
-        return NotImplemented if o is None else self.data < o
-
-    def __le__(self, other: Operand) -> bool:
-        o = _compared(other)
-        return NotImplemented if o is None else self.data <= o
-
-    def __gt__(self, other: Operand) -> bool:
-        o = _compared(other)
-        return NotImplemented if o is None else self.data > o
-
-    def __ge__(self, other: Operand) -> bool:
-        o = _compared(other)
-        return NotImplemented if o is None else self.data >= o
-
-    __hash__ = object.__hash__
 
     # --- arithmetic: each method makes one node of the op named (ops.py) ----------------
     def __add__(self, other: Operand) -> Value:
@@ -206,6 +187,7 @@ class Value(Node):
         return OPS["Neg"].apply(self)
 
     def __pos__(self) -> Value:
+        """``+x`` is x itself."""
         return self
 
     def __abs__(self) -> Value:
@@ -324,13 +306,6 @@ class Constant(Value):
 
     __slots__ = ()
     is_constant = True
-
-
-def _compared(other: Any) -> Any:
-    """The number a Value compares with, or None where Python should ask ``other``."""
-    if isinstance(other, Value):
-        return other.data
-    return other if is_number(other) else None
 
 
 def _explain_missing_grads(root: Value) -> None:

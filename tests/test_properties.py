@@ -1,7 +1,8 @@
 """Property-based gradient verification: on random expression DAGs drawn by the public
 strategy ``micrograd_nn.testing.expressions``, every input's gradient from backward() must
 agree with a central finite difference (gradcheck's tolerances) and with an exact derivative
-from mpmath at 50 digits (tests/_exprgen.py).
+from mpmath at 50 digits (tests/oracle.py: each op's value in mpmath, differentiated by
+mpmath.diff).
 
 A failure shrinks to a minimal expression and prints it as Python source to paste.
 """
@@ -10,9 +11,8 @@ import contextlib
 import io
 import math
 
-import mpmath
+import oracle
 import pytest
-from _exprgen import DPS, exact_gradients, exact_value
 from hypothesis import HealthCheck, given, note, settings
 from mpmath import mp, mpf
 
@@ -69,8 +69,9 @@ def check_gradients(expr, xs) -> None:
     """Both checks on one expression; raises with the expression's source in the notes."""
     note(expr.source())
     check_finite_differences(expr, xs)
-    with mp.workdps(DPS):
-        for i, (x, exact) in enumerate(zip(xs, exact_gradients(expr))):
+    exact_gradients = oracle.exact_gradient(oracle.expression_function(expr), expr.inputs)
+    with mp.workdps(oracle.DPS):
+        for i, (x, exact) in enumerate(zip(xs, exact_gradients)):
             err = abs(mpf(x.grad) - exact)
             assert err <= REL * abs(exact) + ABS_FLOOR, (
                 f"x{i}: backward gives {x.grad!r}, exact {mp.nstr(exact, 20)}, "
@@ -81,19 +82,6 @@ def check_gradients(expr, xs) -> None:
 @given(expressions())
 def test_every_gradient_matches_finite_differences_and_exact_derivative(pair):
     check_gradients(*pair)
-
-
-@settings(max_examples=20, **CI)
-@given(expressions(max_ops=15))
-def test_exact_oracle_agrees_with_mpmath_numerical_diff(pair):
-    # The dual-number oracle is hand-written; mpmath.diff differentiates the same function
-    # knowing no derivative rule at all.
-    expr, _ = pair
-    note(expr.source())
-    with mp.workdps(DPS):
-        for i, exact in enumerate(exact_gradients(expr)):
-            numeric = mpmath.diff(lambda t, i=i: exact_value(expr, i, t), mpf(expr.inputs[i]))
-            assert abs(numeric - exact) <= mpf("1e-30") * (1 + abs(exact))
 
 
 def _run_pasted(source: str) -> list[Value]:

@@ -8,8 +8,8 @@ import sys
 import numpy as np
 import pytest
 
-from micrograd_nn import MLP, SGD, Adam, Neuron, Value, evaluate, fit, predict
-from micrograd_nn.train import Callback, accuracy, two_moons
+from micrograd_nn import MLP, SGD, Adam, Callback, Neuron, Value, evaluate, fit, predict
+from micrograd_nn.train import accuracy, two_moons
 
 X_TABLE = [[0, 1, 0], [1, 0, 0], [1, 1, 1], [0, 1, 1]]
 Y_TABLE = [0, 1, 1, 0]

@@ -32,7 +32,7 @@ from .groups import COLLAPSE_LEVELS, layer_of, module_groups
 if TYPE_CHECKING:
     import graphviz
 
-__all__ = ["draw_dot", "check_graph_size", "dot_ids", "format_number", "grad_colour",
+__all__ = ["draw_dot", "check_graph_size", "dot_ids", "grad_colour",
            "largest_grad", "drawn_order", "DEFAULT_MAX_NODES"]
 
 DEFAULT_MAX_NODES = 1000

@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from micrograd_nn import BackwardStep, Value, topological_order
+from micrograd_nn.text import format_number
 
-from .dot import DEFAULT_MAX_NODES, check_graph_size, dot_ids, draw_dot, format_number, largest_grad
+from .dot import DEFAULT_MAX_NODES, check_graph_size, dot_ids, draw_dot, largest_grad
 from .errors import require_graphviz
 from .render import FORMATS, pipe
 

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from micrograd_nn import Constant, Parameter, Value
-from micrograd_nn.text import equation, node_names, with_numbers
+from micrograd_nn.text import equation, format_number, node_names, with_numbers
 
-from .dot import DEFAULT_MAX_NODES, draw_dot, drawn_order, format_number, grad_colour
+from .dot import DEFAULT_MAX_NODES, draw_dot, drawn_order, grad_colour
 from .errors import require_graphviz
 from .page_assets import SCRIPT, STYLE
 from .render import run_dot
