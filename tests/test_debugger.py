@@ -20,6 +20,7 @@ import json
 import math
 import os
 import random
+import re
 import socket
 import subprocess
 import sys
@@ -27,6 +28,7 @@ import textwrap
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 
@@ -348,6 +350,50 @@ def test_with_just_my_code_the_stop_in_library_code_says_how_to_get_it(tmp_path)
         out, err = session.close()
     assert "GRADS" in out, (out, err)
     assert err.count('set "justMyCode": false in launch.json to stop here') == 1, err
+
+
+PYCHARM_SCRIPT = """
+import os, sys
+import debugpy
+sys.path.insert(0, os.path.join(os.path.dirname(debugpy.__file__), "_vendored", "pydevd"))
+import pydevd_plugins.extensions  # noqa: F401 - pydevd's package, extended by ours
+from _pydevd_bundle import pydevd_xml
+from micrograd_nn import Value
+
+x, w = Value(2.0, "x"), Value(3.0, "w")
+y = (x * w).named("y")
+y.backward()
+
+
+def children(obj):  # what PyCharm's protocol asks: the type's resolver, then its dictionary
+    resolver = pydevd_xml.get_type(obj)[2]
+    return resolver, resolver.get_dictionary(obj)
+
+
+resolver, top = children(y)
+print(type(resolver).__name__, list(top))
+local = resolver.resolve(y, "local derivatives")
+print(children(local)[0].resolve(local, "∂y/∂w"), children(local)[1])
+print(pydevd_xml.var_to_xml(y, "y"))
+"""
+
+
+def test_pycharms_protocol_gets_the_same_children_from_pydevd(tmp_path):
+    # PyCharm speaks pydevd's XML protocol (get_dictionary / resolve), not DAP.
+    need_debugpy()
+    path = tmp_path / "pycharm.py"
+    path.write_text(PYCHARM_SCRIPT, encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
+                          env=env, timeout=60, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == ("ValueProvider ['data', 'grad', 'op', 'inputs', 'local derivatives', "
+                        "'contributions', 'created at', 'label']")
+    assert lines[1] == "2.0 {'∂y/∂x': 3.0, '∂y/∂w': 2.0}"
+    value = re.search(r'value="([^"]*)"', lines[2])
+    assert value and unquote(value.group(1)) == "y = 6.0000 · grad 1.0000 · '*'", lines[2]
+    assert 'isContainer="True"' in lines[2]
 
 
 # --- pdb ---------------------------------------------------------------------------------
