@@ -5,17 +5,13 @@
   b with the product along each), ``inputs v``, ``where v`` (where v was made; ``where``
   alone is pdb's stack trace) and ``graph v`` (a text tree, one line per neuron for
   models). ``PYTHONBREAKPOINT=micrograd_nn.debug.set_trace`` makes ``breakpoint()`` use it.
-* The same views as functions for any debugger's console (VS Code's Debug Console,
-  PyCharm's, plain pdb): ``from micrograd_nn.debug import why; why(v)``. Each returns a
-  :class:`Text` (a str that displays as itself).
-* :func:`backward` is ``root.backward()`` that stops in the debugger (``breakpoint()``, so
-  whichever debugger is active) *before* a chosen node's grad is written, or before the
-  first non-finite grad is written, in a frame whose locals are the node, its inputs and
-  the rule's numbers.
+* The same views as functions for any debugger's console: ``from micrograd_nn.debug import
+  why; why(v)``. Each returns a :class:`Text` (a str that displays as itself).
+* :func:`backward` is ``root.backward()`` that stops in the debugger (``breakpoint()``)
+  *before* a chosen node's grad, or the first non-finite grad, is written, in a frame whose
+  locals are the node, its inputs and the rule's numbers.
 
-Nodes are named as diagrams and steps name them (:func:`micrograd_nn.text.node_names`): by
-their label, else by the variable that holds them in the code being debugged
-(:mod:`micrograd_nn.varnames`), else by kind and position (``mul#2``).
+Nodes are named as diagrams and steps name them (:func:`micrograd_nn.text.node_names`).
 Nothing here is imported by ``import micrograd_nn``.
 """
 
@@ -28,8 +24,8 @@ from collections.abc import Iterable, Iterator
 from types import FrameType
 from typing import Any, Callable
 
-from micrograd_nn import Constant, Parameter, Value, format_number, topological_order
-from micrograd_nn.text import equation, node_names
+from micrograd_nn import AnomalyError, Constant, Parameter, Value, topological_order
+from micrograd_nn.text import equation, format_number, node_names
 from micrograd_nn.varnames import user_frames
 
 __all__ = ["set_trace", "Pdb", "why", "path", "inputs", "where", "graph", "backward",
@@ -71,8 +67,7 @@ def _kind(v: Value) -> str:
     return "constant" if isinstance(v, Constant) else "leaf"
 
 
-def _num(x: float) -> str:
-    return format_number(x)
+_num = format_number
 
 
 def _equation(v: Value, name: dict[Value, str]) -> str:
@@ -377,7 +372,7 @@ class Pdb(pdb.Pdb):
         if not arg:
             self.error(f"usage: {usage}")
             return
-        parts = [p for p in (arg.split(",") if "," in arg else arg.split())]
+        parts = arg.split(",") if "," in arg else arg.split()
         if not 1 <= len(parts) <= count:
             self.error(f"usage: {usage}")
             return
@@ -427,13 +422,10 @@ class Pdb(pdb.Pdb):
         self._show(arg, "graph v [depth]", graph, 1)
 
 
-def set_trace(*, header: str | None = None) -> None:
+def set_trace() -> None:
     """Stop in :class:`Pdb` in the caller's frame (``breakpoint()`` does this under
     ``PYTHONBREAKPOINT=micrograd_nn.debug.set_trace``)."""
-    debugger = Pdb()
-    if header is not None:
-        debugger.message(header)
-    debugger.set_trace(sys._getframe().f_back)
+    Pdb().set_trace(sys._getframe().f_back)
 
 
 # ---------------------------------------------------------------------------------------
@@ -444,8 +436,7 @@ _stopped: list[Value] = []  # the targets of debug.backward stops in progress (a
 _warned: list[bool] = []  # the "debugger skips library code" warning was printed
 
 
-def _finite(x: float) -> bool:
-    return not (math.isinf(x) or math.isnan(x))
+_finite = math.isfinite
 
 
 def backward(root: Value, *, stop_at: Iterable[Value] = (), nonfinite: bool = True) -> None:
@@ -453,7 +444,9 @@ def backward(root: Value, *, stop_at: Iterable[Value] = (), nonfinite: bool = Tr
     module's :class:`Pdb` under ``PYTHONBREAKPOINT``, or VS Code/PyCharm when attached)
     just *before* a grad is written: each time backward is about to add to the grad of a
     node in ``stop_at``, and (with ``nonfinite``) the first time it is about to make a
-    grad inf or NaN (Constants' grads are not checked: nobody uses them).
+    grad inf or NaN (Constants' grads are not checked: nobody uses them). Inside
+    ``detect_anomaly()``, whose check raises after an op's rule has run, the stop comes
+    before that raise too, with the grads not yet written; continuing raises as it would.
 
     The stop is in a frame whose locals are ``node`` (the op whose rule runs), ``inputs``,
     ``upstream`` (node.grad), ``local_grads`` (∂node/∂input), ``contributions`` (what is
@@ -471,7 +464,12 @@ def backward(root: Value, *, stop_at: Iterable[Value] = (), nonfinite: bool = Tr
         # The grads this step's inputs hold before it runs (backward resets op nodes'
         # grads to 0 as it starts; leaves keep theirs).
         before = [0.0 if (k == 0 and i.inputs) else i.grad for i in node.inputs]
-        step = next(steps)
+        try:
+            step = next(steps)
+        except AnomalyError as err:  # detect_anomaly's check, after the rule ran
+            if nonfinite:
+                _stop_before_anomaly(node, before, err)
+            raise
         if step.node is not node:
             raise RuntimeError("the graph changed while backward ran")
         after = [i.grad for i in node.inputs]
@@ -495,6 +493,21 @@ def backward(root: Value, *, stop_at: Iterable[Value] = (), nonfinite: bool = Tr
                                step, after)
     for _ in steps:  # exhausts the generator (nothing left: each op node had its step)
         raise RuntimeError("the graph changed while backward ran")
+
+
+def _stop_before_anomaly(node: Value, before: list[float], err: AnomalyError) -> None:
+    """Under detect_anomaly, the stop before the grads its check refuses are written: the
+    step already ran inside backward_steps, so its grads are put back first."""
+    after = [i.grad for i in node.inputs]
+    bad = [j for j, g in enumerate(after) if not _finite(g)] or [0]
+    for inp, old in zip(node.inputs, before):
+        inp.grad = old
+    g = node.grad
+    local = node.local_grads()
+    _stop_before_write(node, node.inputs, g, local,
+                       tuple(d * g if (g and d) else 0.0 for d in local),
+                       node.inputs[bad[0]], before[bad[0]], after[bad[0]],
+                       f"detect_anomaly is about to raise: {err}", None, after)
 
 
 def _stop_before_write(node: Value, inputs: tuple[Value, ...], upstream: float,

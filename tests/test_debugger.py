@@ -34,6 +34,7 @@ import pytest
 
 from micrograd_nn import (
     MLP,
+    AnomalyError,
     Parameter,
     Value,
     debug,
@@ -666,3 +667,20 @@ def test_readme_shows_what_a_real_debugpy_session_shows(tmp_path):
     finally:
         session.close()
     assert "\n".join(text) + "\n" == shown
+
+
+def test_inside_detect_anomaly_the_stop_comes_before_its_error(monkeypatch):
+    a = Value(0.0, "a")
+    loss = (a.sqrt() * 2.0).named("loss")
+    seen: list[tuple[str, float, float]] = []
+
+    def hook() -> None:
+        f = sys._getframe(1).f_locals
+        assert f["target"] is a and a.grad == f["before"] == 0.0  # not written yet
+        seen.append((f["reason"], f["before"], f["after"]))
+
+    monkeypatch.setattr(sys, "breakpointhook", hook)
+    with detect_anomaly(), pytest.raises(AnomalyError, match="non-finite grad inf"):
+        debug.backward(loss)
+    assert len(seen) == 1 and seen[0][0].startswith("detect_anomaly is about to raise: ")
+    assert seen[0][1:] == (0.0, math.inf) and a.grad == math.inf  # then written, as before
