@@ -15,6 +15,10 @@ from typing import Any
 
 from .node import Node, walk
 
+# Standard library only; loaded with the package, so a debugger's extension (which never
+# imports micrograd_nn) finds it in sys.modules to name nodes.
+from .varnames import user_frames, variable_names
+
 __all__ = ["format_number", "node_names", "describe", "where", "equation", "with_numbers",
            "local_formula", "kind_name"]
 
@@ -51,8 +55,6 @@ def node_names(root: Node, frame: FrameType | None = None, variables: bool = Tru
     labels = [node.label for node in nodes]  # read once: an op node's label is a slow miss
     held: dict[int, str] = {}
     if variables:
-        from .varnames import user_frames, variable_names
-
         unnamed = [v for v, label in zip(nodes, labels) if not label and not v.is_constant]
         if unnamed:
             start = frame if frame is not None else sys._getframe(1)
