@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import pdb
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from types import FrameType
 from typing import Any, Callable
 
@@ -224,28 +224,25 @@ def path(a: Value, b: Value, *, limit: int = 20, frame: FrameType | None = None)
     lines = [f"paths from {name[a]} to {name[b]}{flipped}: {count[b]}, "
              f"∂{name[b]}/∂{name[a]} = sum of their products = {_num(deriv[b])}"]
 
-    def walk(node: Value, trail: list[tuple[Value, float]]) -> Iterator[list[tuple[Value, float]]]:
-        if node is a:
-            yield trail
-            return
-        for i, d in zip(node.inputs, node.local_grads()):
-            if i in reach:
-                yield from walk(i, trail + [(node, d)])
-
-    for shown, trail in enumerate(walk(b, [])):
+    # Depth first, without recursion (a path may be longer than the recursion limit);
+    # trail: (node, ∂node/∂below) from a's consumer up to b.
+    stack: list[tuple[Value, list[tuple[Value, float]]]] = [(b, [])]
+    shown = 0
+    while stack:
+        node, trail = stack.pop()
+        if node is not a:
+            stack.extend((i, [(node, d), *trail]) for i, d in
+                         reversed(list(zip(node.inputs, node.local_grads()))) if i in reach)
+            continue
         if shown == limit:
             lines.append(f"  ... and {count[b] - limit} more")
             break
-        chain = [a] + [n for n, _ in reversed(trail)]
-        factors = [(n, d) for n, d in reversed(trail)]
-        below = [a] + [n for n, _ in factors]
-        product = 1.0
-        for _, d in factors:
-            product *= d
-        symbols = " × ".join(f"∂{name[n]}/∂{name[m]}" for (n, _), m in zip(factors, below))
-        numbers = " × ".join(_num(d) for _, d in factors)
-        lines.append(f"  {' → '.join(name[n] for n in chain)}:  {symbols} = {numbers} = "
-                     f"{_num(product)}")
+        shown += 1
+        below = [a] + [n for n, _ in trail]
+        symbols = " × ".join(f"∂{name[n]}/∂{name[m]}" for (n, _), m in zip(trail, below))
+        numbers = " × ".join(_num(d) for _, d in trail)
+        lines.append(f"  {' → '.join(name[n] for n in below)}:  {symbols} = {numbers} = "
+                     f"{_num(math.prod(d for _, d in trail))}")
     return Text("\n".join(lines))
 
 
@@ -283,7 +280,10 @@ def where(v: Value, *, frame: FrameType | None = None) -> Text:
 def _neuron_groups(order: list[Value]) -> dict[Value, str]:
     import importlib
 
-    groups = importlib.import_module("micrograd_nn.viz.groups")  # standard library only
+    try:  # standard library only, but viz/ may be absent from a source tree on sys.path
+        groups = importlib.import_module("micrograd_nn.viz.groups")
+    except ImportError:
+        return {}
     found: dict[Value, str] = groups.module_groups(order)
     return found
 
