@@ -109,6 +109,9 @@ def _find_root(v: Value, frame: FrameType) -> tuple[Value, str]:
             containing.append(c)
             graphs[c] = nodes
     tops = [c for c in containing if not any(c is not o and c in graphs[o] for o in containing)]
+    if not tops and not v.inputs:
+        raise ValueError("no variable here holds a graph that uses it: give the root, "
+                         "`why v root` or why(v, root)")
     if not tops:
         return v, "no variable holds a graph that uses it: it is its own root"
     if len(tops) > 1:
@@ -119,8 +122,7 @@ def _find_root(v: Value, frame: FrameType) -> tuple[Value, str]:
 
 
 def _root_or_self(v: Value, frame: FrameType) -> Value:
-    """The root :func:`_find_root` picks (so a node keeps its name from view to view), or
-    ``v`` itself when several graphs use it."""
+    """The root :func:`_find_root` picks (names stay the same from view to view), else v."""
     try:
         return _find_root(v, frame)[0]
     except ValueError:
@@ -502,8 +504,7 @@ def _stop_before_anomaly(node: Value, before: list[float], err: AnomalyError) ->
     bad = [j for j, g in enumerate(after) if not _finite(g)] or [0]
     for inp, old in zip(node.inputs, before):
         inp.grad = old
-    g = node.grad
-    local = node.local_grads()
+    g, local = node.grad, node.local_grads()
     _stop_before_write(node, node.inputs, g, local,
                        tuple(d * g if (g and d) else 0.0 for d in local),
                        node.inputs[bad[0]], before[bad[0]], after[bad[0]],
@@ -531,9 +532,8 @@ def _stop_before_write(node: Value, inputs: tuple[Value, ...], upstream: float,
 
 
 def _debugger_skips(frame: FrameType) -> bool:
-    """True when pydevd (debugpy, PyCharm) is attached with a files filter (VS Code's
-    justMyCode, or rules) that leaves ``frame`` out: breakpoint() would not stop there.
-    pydevd is looked up, never imported; any surprise in its internals answers False."""
+    """True when pydevd (debugpy, PyCharm) is attached with a files filter (justMyCode, rules)
+    that leaves ``frame`` out. pydevd is looked up, never imported; surprises answer False."""
     constants = sys.modules.get("_pydevd_bundle.pydevd_constants")
     if constants is None:
         return False

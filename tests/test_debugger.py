@@ -531,6 +531,10 @@ def test_why_is_the_chain_rule_with_numbers_and_names_nodes_by_their_variables()
         "loss is the root: backward starts with loss.grad = 1")
     # without a root: the largest graph the caller's variables hold
     assert "(root: loss, the largest graph" in debug.why(x)
+    lonely = Value(1.0)
+    (lonely * 2.0).backward()  # no variable holds the graph: say so, do not guess
+    with pytest.raises(ValueError, match="no variable here holds a graph that uses it"):
+        debug.why(lonely)
 
 
 def test_why_on_random_graphs_sums_exactly_to_every_grad():
