@@ -3,10 +3,10 @@
 Read this module top to bottom: the registry :data:`OPS`, :class:`Value` (arithmetic that
 makes nodes, and backward), :class:`Constant`, how a node is made (honouring ``no_grad``
 and ``detect_anomaly``) and :class:`Op`, the base of the op classes. The op classes
-themselves are in ``ops.py``, above this module: each registers itself in :data:`OPS` when
-it is defined (the op attaches itself to the Value type), and each of Value's op methods is
-one line that applies the op named there. Why the engine is shaped this way, and where its
-speed comes from: ``docs/design.md``.
+themselves are in ``ops.py`` and ``functions.py``, above this module: each registers itself
+in :data:`OPS` when it is defined (the op attaches itself to the Value type), and each of
+Value's op methods is one line that applies the op named there. Why the engine is shaped
+this way, and where its speed comes from: ``docs/design.md``.
 """
 
 from __future__ import annotations
@@ -229,6 +229,10 @@ class Value(Node):
     def cos(self) -> Value:
         """cos x (op ``Cos``)."""
         return OPS["Cos"].apply(self)
+
+    def tan(self) -> Value:
+        """tan x (op ``Tan``)."""
+        return OPS["Tan"].apply(self)
 
     def log1p(self) -> Value:
         """ln(1 + x), accurate for small x (op ``Log1p``)."""
@@ -459,7 +463,8 @@ class Domain(NamedTuple):
     bound: float = math.inf
 
 
-_BUILTIN_MODULE = __name__.rsplit(".", 1)[0] + ".ops"
+_PACKAGE = __name__.rsplit(".", 1)[0]
+_BUILTIN_MODULES = (f"{_PACKAGE}.ops", f"{_PACKAGE}.functions")  # where the built-in ops live
 
 
 class Op(Value):
@@ -487,7 +492,7 @@ class Op(Value):
 
     def __init_subclass__(cls, register: bool = True, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if register and cls.__module__ == _BUILTIN_MODULE:
+        if register and cls.__module__ in _BUILTIN_MODULES:
             OPS[cls.__name__] = cls
 
     @classmethod

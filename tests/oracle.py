@@ -42,6 +42,7 @@ ORACLE: dict[str, Callable[..., Any]] = {
     "Cos": mp.cos,
     "Log1p": mp.log1p,
     "Expm1": mp.expm1,
+    "Tan": mp.tan,
     "Sum": lambda *xs: mp.fsum(xs),
 }
 EXPONENTS = (2.0, 3.0, 0.0, 1.0, -1.0, -2.0, 0.5, 1.5, -0.5, 2.5)

@@ -27,9 +27,9 @@ from hypothesis import HealthCheck, given, settings
 from mpmath import mp, mpf
 
 from micrograd_nn import Constant, GradcheckError, Value, gradcheck, no_grad
+from micrograd_nn.functions import Tanh
 from micrograd_nn.higher import grad, gradgradcheck, hessian
 from micrograd_nn.node import walk
-from micrograd_nn.ops import Tanh
 from micrograd_nn.testing import expressions
 from micrograd_nn.value import OPS
 

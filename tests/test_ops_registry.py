@@ -332,7 +332,7 @@ def test_the_property_generator_draws_every_op():
 
     found: set[str] = set()
 
-    @settings(max_examples=100, derandomize=True, database=None, deadline=None,
+    @settings(max_examples=300, derandomize=True, database=None, deadline=None,
               suppress_health_check=list(HealthCheck))
     @given(expressions(max_ops=8, max_inputs=2))
     def collect(drawn):

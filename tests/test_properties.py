@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, note, settings
 from mpmath import mp, mpf
 
 from micrograd_nn import OPS, GradcheckError, Value, gradcheck
-from micrograd_nn.engine import Tanh
+from micrograd_nn.functions import Tanh
 from micrograd_nn.node import walk
 from micrograd_nn.testing import EXPRESSION_OPS, expressions
 
@@ -140,8 +140,9 @@ def test_a_wrong_rule_is_caught_and_shrinks_to_short_pasteable_source(monkeypatc
         run()
     assert "'tanh' node" in str(info.value)  # gradcheck names the op whose rule is wrong
     source = next(n for n in info.value.__notes__ if n.startswith("from micrograd_nn"))
-    # Five lines with hypothesis 6.170 (import, x0, out = x0.tanh(), backward, print); 6.141,
-    # the last release for Python 3.9 and PyPy's, stops one op short of that (an exp first).
-    assert len(source.splitlines()) <= 6 and ".tanh()" in source
+    # Five lines at best (import, x0, out = x0.tanh(), backward, print); hypothesis may stop
+    # a guard op or two short of that (6.141, the last release for Python 3.9 and PyPy's,
+    # keeps an exp; 6.155 a kink guard and the abs it guards).
+    assert len(source.splitlines()) <= 7 and ".tanh()" in source
     x0 = _run_pasted(source)[0]  # the pasted repro still shows the wrong grad
     assert not math.isclose(x0.grad, 1.0 - math.tanh(x0.data) ** 2, rel_tol=1e-6)
