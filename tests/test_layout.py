@@ -20,8 +20,10 @@ from micrograd_nn.value import OPS
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PACKAGES = {"micrograd_nn": ROOT / "micrograd_nn", "micrograd_nn.viz": ROOT / "viz"}
 # The public faces, which may hand on other modules' names: the package, viz, the engine's
-# compatibility face and the testing toolkit (check_ops and GradcheckError for your tests).
-FACES = {"micrograd_nn", "micrograd_nn.viz", "micrograd_nn.engine", "micrograd_nn.testing"}
+# compatibility face, the testing toolkit (check_ops and GradcheckError for your tests) and
+# the PyTorch bridge (its parts live in torch_ops, torch_compare, torch_train).
+FACES = {"micrograd_nn", "micrograd_nn.viz", "micrograd_nn.engine", "micrograd_nn.testing",
+         "micrograd_nn.torch"}
 MAX_LINES = 550
 
 
