@@ -26,7 +26,8 @@ from .node import backward_lock, topological_order
 from .value import Op, Value
 
 __all__ = ["gradcheck", "gradcheck_report", "check_ops", "GradcheckError", "GradcheckReport",
-           "InputCheck", "OpMismatch", "Slopes", "numerical_grads"]
+           "InputCheck", "OpMismatch", "Slopes", "numerical_grads", "slopes", "verdict",
+           "op_mismatches"]
 
 
 class GradcheckError(AssertionError):
