@@ -41,6 +41,12 @@ OPS: dict[str, type[Op]] = {}
 """Every built-in op class by name (``OPS['Mul']``), filled by ``ops.py`` as each class is
 defined: the registry that Value's methods, the tests, docs and tools all read."""
 
+# The classes of + and *, bound when they register: the fast path in __add__ / __mul__ makes
+# most of a network's nodes, and an OPS lookup per node cost 2% of a training step's
+# instructions (docs/design.md).
+_add_class: Any = None
+_mul_class: Any = None
+
 # Blocks of no_grad / detect_anomaly open in any thread (kept by modes.on_change). While it
 # is 0, which is nearly always, an op pays this one test and nothing else for modes.
 _modes_open = 0
@@ -119,9 +125,9 @@ class Value(Node):
             if o is NotImplemented:
                 return NotImplemented
         if _modes_open:
-            return _make_moded(OPS["Add"], self.data + o.data, self, o)
+            return _make_moded(_add_class, self.data + o.data, self, o)
         # make_node, written out: + and * are most of any network's nodes (docs/design.md)
-        node = _new(OPS["Add"])
+        node: Value = _new(_add_class)
         node.data = self.data + o.data
         node.grad = 0.0
         node._x = self
@@ -137,8 +143,8 @@ class Value(Node):
             if o is NotImplemented:
                 return NotImplemented
         if _modes_open:
-            return _make_moded(OPS["Mul"], self.data * o.data, self, o)
-        node = _new(OPS["Mul"])
+            return _make_moded(_mul_class, self.data * o.data, self, o)
+        node: Value = _new(_mul_class)
         node.data = self.data * o.data
         node.grad = 0.0
         node._x = self
@@ -463,6 +469,16 @@ class Domain(NamedTuple):
     bound: float = math.inf
 
 
+def _register(cls: type[Op]) -> None:
+    """Enter a built-in op class in OPS (and bind the fast path's classes of + and *)."""
+    global _add_class, _mul_class
+    OPS[cls.__name__] = cls
+    if cls.method == "__add__":
+        _add_class = cls
+    elif cls.method == "__mul__":
+        _mul_class = cls
+
+
 _PACKAGE = __name__.rsplit(".", 1)[0]
 _BUILTIN_MODULES = (f"{_PACKAGE}.ops", f"{_PACKAGE}.functions")  # where the built-in ops live
 
@@ -493,7 +509,7 @@ class Op(Value):
     def __init_subclass__(cls, register: bool = True, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if register and cls.__module__ in _BUILTIN_MODULES:
-            OPS[cls.__name__] = cls
+            _register(cls)
 
     @classmethod
     def apply(cls, x: Value, y: Value | None = None, *more: Value) -> Value:
