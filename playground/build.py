@@ -25,7 +25,7 @@ GRAPHVIZ = "graphviz==0.21"  # the Python package draw_dot builds its DOT text w
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip",
                  "pyodide-lock.json")
 PACKAGE_SOURCES = ("setup.py", "setup.cfg", "pyproject.toml", "README.md", "LICENSE",
-                   "MANIFEST.in", "micrograd_nn", "viz")
+                   "MANIFEST.in", "micrograd_nn", "viz", "pydevd_plugins")
 SITE_FILES = ("index.html", "main.js", "worker.js", "style.css", "favicon.svg", "app.py")
 
 
