@@ -7,7 +7,13 @@
 from . import losses
 from .custom import custom_op
 from .engine import OPS, Constant, Value, zero_grad
-from .gradcheck import GradcheckError, gradcheck
+from .gradcheck import (
+    CannotCheckError,
+    GradcheckError,
+    GradcheckReport,
+    gradcheck,
+    gradcheck_report,
+)
 from .graph import topological_order
 from .higher import grad, gradgradcheck, hessian
 from .modes import AnomalyError, detect_anomaly, gc_paused, is_grad_enabled, no_grad
@@ -25,5 +31,6 @@ __all__ = [
     "Parameter", "Module", "Neuron", "Layer", "MLP", "losses", "SGD", "Momentum", "RMSprop",
     "Adam", "fit", "evaluate", "predict", "History", "Callback", "save", "load",
     "ModelFileError",
+    "gradcheck_report", "GradcheckReport", "CannotCheckError",
 ]
 __version__ = "0.1.0"

@@ -710,15 +710,18 @@ def _summed(inputs: Sequence[Value], ds: Sequence[Any], distinct: list[Value]
     return sums
 
 
-def _value_derivative_sums(node: Op, distinct: list[Value]) -> dict[Value, float] | None:
+def _value_derivative_sums(node: Op, distinct: list[Value]) -> dict[Value, float] | str | None:
     """A custom op's ``value_derivative`` at the node's numbers (on fresh leaves), summed
-    per distinct input; None for an op without one."""
+    per distinct input; None for an op without one; the error's text where it is refused
+    (a plain number, or numbers that disagree with ``derivative``)."""
     user = getattr(type(node), "user_value_derivative", None)
     if user is None:
         return None
     fresh = [Value(v.data) for v in node.inputs]
-    ds = node.derivatives(type(node).apply(*fresh) if len(fresh) > 1 else  # type: ignore
-                          type(node).apply(fresh[0]), *fresh)
+    try:
+        ds = node.derivatives(type(node).apply(*fresh), *fresh)
+    except (TypeError, ValueError) as e:
+        return str(e)
     data = [None if d is None else float(d.data if isinstance(d, Value) else d) for d in ds]
     return _summed(node.inputs, data, distinct)
 
@@ -730,10 +733,13 @@ def _node_mismatches(node: Op, eps: float | None, atol: float, rtol: float
     rules = {"backward": _rule_probe(node, distinct),
              "derivatives": _summed(inputs, node.local_derivatives(), distinct)}
     values = _value_derivative_sums(node, distinct)
-    if values is not None:
+    found = []
+    if isinstance(values, str):
+        found.append(OpMismatch(node, 0, "value_derivative", math.nan, None, None, "wrong",
+                                values))
+    elif values is not None:
         rules["value_derivative"] = values
     xs = [v.data for v in inputs]
-    found = []
     for v in distinct:
         positions = [i for i, u in enumerate(inputs) if u is v]
 
@@ -745,8 +751,8 @@ def _node_mismatches(node: Op, eps: float | None, atol: float, rtol: float
 
         cache: dict[str, Estimate | None] = {}
 
-        def one_sided(side: str, at: Callable[[float], float] = at,
-                      x: float = v.data) -> Estimate | None:
+        def one_sided(side: str, at: Callable[[float], float] = at, x: float = v.data,
+                      cache: dict[str, Estimate | None] = cache) -> Estimate | None:
             if side not in cache:
                 cache[side] = estimate(at, x, eps, side)
             return cache[side]
