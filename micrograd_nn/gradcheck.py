@@ -182,7 +182,8 @@ class _Differences:
         if a is None or b is None:
             return None
         ds = [(p - q) / width for p, q in zip(a, b)]
-        noise = [(4.0 * _ULP * (abs(p) + abs(q)) + 4.0 * _TINY) / width for p, q in zip(a, b)]
+        # rounding: an ulp of each value (2**-52 relative), and the subnormal floor
+        noise = [(2.0 * _ULP * (abs(p) + abs(q)) + 4.0 * _TINY) / width for p, q in zip(a, b)]
         if not all(math.isfinite(d) for d in ds):
             return None
         return ds, noise
@@ -212,13 +213,13 @@ def _extrapolate(diff: _Differences, h0: float, side: str, m: int
             found = True
             ds, noise = r
             smallest = h
-            floor = [3.0 * n for n in noise]
+            floor = [2.0 * n for n in noise]
             scale = [max(a, abs(d)) for a, d in zip(scale, ds)]
             row: list[list[float]] = []
             done = True
             for c in range(m):
                 entries = [ds[c]]
-                amplified = 3.0 * noise[c]  # extrapolation amplifies rounding up to 3x
+                amplified = 2.0 * noise[c]  # extrapolation amplifies rounding (5/3, 17/15..)
                 if prev is not None:
                     fac = 2.0 ** power
                     for j in range(1, min(len(prev[c]) + 1, _DEPTH)):
