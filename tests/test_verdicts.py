@@ -5,11 +5,12 @@ localised; no checker raises an op's domain error; fast mode; argument checks.""
 import math
 
 import pytest
+from verdict_corpus import RIGHT, RIGHT2, WRONG, WRONG2, is_false, results
 
 from micrograd_nn import (
+    MLP,
     CannotCheckError,
     GradcheckError,
-    MLP,
     Value,
     custom_op,
     gradcheck,
@@ -17,8 +18,6 @@ from micrograd_nn import (
     gradgradcheck,
 )
 from micrograd_nn.gradcheck import check_ops, estimate
-
-from verdict_corpus import RIGHT, RIGHT2, WRONG, WRONG2, is_false, results
 
 
 def _ids(cases):
