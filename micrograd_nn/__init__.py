@@ -1,12 +1,14 @@
 """micrograd_nn: a pure-Python scalar autograd engine for seeing backpropagation.
 
 ``Value`` records every scalar op into a graph and backpropagates through it;
-``gradcheck`` verifies gradients against finite differences.
+``gradcheck`` verifies gradients against finite differences. The layers, bottom up:
+``node`` (the record and the walks), ``text`` (how a node is written), ``steps`` (backward
+one op at a time), ``value`` (the Value type and the op base), ``ops`` (one class per op),
+then gradients of gradients, checks, networks, losses, optimizers and training.
 """
 
-from . import losses
+from . import losses, ops
 from .custom import custom_op
-from .engine import OPS, Constant, Value, zero_grad
 from .gradcheck import (
     CannotCheckError,
     GradcheckError,
@@ -14,22 +16,24 @@ from .gradcheck import (
     gradcheck,
     gradcheck_report,
 )
-from .graph import topological_order
 from .higher import grad, gradgradcheck, hessian
 from .modes import AnomalyError, detect_anomaly, gc_paused, is_grad_enabled, no_grad
 from .nn import MLP, Layer, Module, Neuron, Parameter
+from .node import topological_order
 from .optim import SGD, Adam, Momentum, RMSprop
 from .serialize import ModelFileError, load, save
-from .steps import BackwardStep, format_number, node_names
+from .steps import BackwardStep
+from .text import format_number, node_names
 from .train import Callback, History, evaluate, fit, predict
+from .value import OPS, Constant, Value, zero_grad
 
 __all__ = [
     "Value", "Constant", "OPS", "no_grad", "is_grad_enabled", "detect_anomaly",
     "AnomalyError", "BackwardStep", "topological_order", "node_names", "format_number",
     "zero_grad", "gc_paused", "gradcheck", "GradcheckError", "custom_op", "grad", "hessian",
     "gradgradcheck",
-    "Parameter", "Module", "Neuron", "Layer", "MLP", "losses", "SGD", "Momentum", "RMSprop",
-    "Adam", "fit", "evaluate", "predict", "History", "Callback", "save", "load",
+    "Parameter", "Module", "Neuron", "Layer", "MLP", "losses", "ops", "SGD", "Momentum",
+    "RMSprop", "Adam", "fit", "evaluate", "predict", "History", "Callback", "save", "load",
     "ModelFileError",
     "gradcheck_report", "GradcheckReport", "CannotCheckError",
 ]

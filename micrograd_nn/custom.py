@@ -14,8 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Union
 
 from .checks import is_number
-from .engine import OPS, Constant, Value
-from .ops import Op
+from .value import OPS, Constant, Op, Value
 
 __all__ = ["custom_op", "CustomOp", "DerivativeMismatch"]
 

@@ -35,9 +35,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .engine import Value, backward_lock, no_grad
-from .graph import topological_order
-from .ops import Op
+from .modes import no_grad
+from .node import backward_lock, topological_order
+from .value import Op, Value
 
 __all__ = ["gradcheck", "gradcheck_report", "check_ops", "op_mismatches", "GradcheckError",
            "CannotCheckError", "GradcheckReport", "InputCheck", "OpMismatch", "Estimate",

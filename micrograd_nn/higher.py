@@ -17,7 +17,6 @@ from typing import Any, Union
 
 from .checks import to_float
 from .custom import DerivativeMismatch
-from .engine import Constant, Op, PowConst, Sqrt, Value, leaf
 from .gradcheck import (
     CannotCheckError,
     Estimate,
@@ -27,7 +26,9 @@ from .gradcheck import (
     estimates,
     judge,
 )
-from .graph import topological_order
+from .node import topological_order
+from .ops import PowConst, Sqrt
+from .value import Constant, Op, Value, leaf
 
 __all__ = ["grad", "hessian", "gradgradcheck"]
 
@@ -70,7 +71,7 @@ def _adjoints_float(output: Value) -> dict[Value, Adjoint]:
         g = adjoints.get(node, 0.0)
         if not g:  # as backward(): a zero grad passes nothing back
             continue
-        ds = node.local_derivatives()  # type: ignore[attr-defined]
+        ds = node.local_derivatives()
         for inp, d in zip(node.inputs, ds):
             if d is not None:
                 adjoints[inp] = adjoints.get(inp, 0.0) + d * g

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .checks import to_float as _to_float
-from .engine import Constant, Value
+from .value import Constant, Value
 
 __all__ = ["mse", "bce", "bce_with_logits", "hinge", "softmax_cross_entropy", "softmax",
            "l2_penalty", "LOSSES"]

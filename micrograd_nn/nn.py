@@ -19,7 +19,9 @@ from typing import Any, NamedTuple, TextIO, Union
 
 from .checks import check_int
 from .checks import to_float as _as_float
-from .engine import Value, exact_sum, leaf, records_nothing, stable_sigmoid, zero_grad
+from .floats import exact_sum, stable_sigmoid
+from .modes import records_nothing
+from .value import Value, leaf, zero_grad
 
 __all__ = ["Parameter", "Owner", "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS"]
 

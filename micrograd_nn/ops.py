@@ -1,29 +1,34 @@
-"""The ops: one class each, defined once, registered in :data:`OPS`.
+"""The ops: one class each, defined once; each registers itself in ``OPS`` when defined.
 
-Each class holds everything about its op: the short name ``op``, the derivative in math
-(its docstring), ``forward`` (the value, with its domain checks), ``derivatives(z, *xs)``
-(each input's local derivative, from the output z and the inputs: on floats for
-step-through, on Values for higher derivatives; None for an input a gate passes nothing
-to), ``_backward`` (the same rule written out for speed: what ``backward()`` runs) and how
-a step prints it (``expr``, ``local_text``). Tests iterate over :data:`OPS` and hold every
-other place that needs an op (the steps, the README's table, the test oracle, the fuzzer)
-to its class. To add an op: write its class here and a Value method that calls
-``YourOp.apply``; the tests then ask for its oracle entry and README row.
+A class holds everything about its op: the short name ``op``, the Value ``method`` that
+makes it, the derivative in math (its docstring), ``forward`` (the value, with its domain
+checks), ``derivatives(z, *xs)`` (each input's local derivative from the output z and the
+inputs: on floats for backward and step-through, on Values for higher derivatives; None for
+an input a gate passes nothing to), how a step prints it (``expr``, ``local_text``) and
+where its inputs are smooth (``domains``, read by the fuzzer and the tests). Backward runs
+the generic rule of :class:`~micrograd_nn.value.Op`, which applies ``derivatives``; the ops
+that make most of a network's nodes (``+ - *``, ``sum``, the activations, the loss pieces)
+write the same rule out for speed as ``_backward``, held to ``derivatives`` bit for bit by
+a test (the figures: docs/design.md). To add an op: its class here and a one-line Value
+method; the tests then ask for its oracle entry (tests/oracle.py) and its README row.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, ClassVar
+from typing import Any, Callable
 
-from .engine import Value, _data, _make, _where
-from .graph import NARY
+from .floats import checked_power, exact_sum, stable_sigmoid
+from .node import NARY
+from .text import where
+from .value import Domain, Op, Value, make_node
 
-__all__ = [
-    "Op", "OPS", "stable_sigmoid", "exact_sum",
-    "Add", "Sub", "Mul", "Div", "Neg", "PowConst", "Pow", "Exp", "Log", "Tanh", "Sigmoid",
-    "ReLU", "Abs", "Sqrt", "Sin", "Cos", "Log1p", "Expm1", "Sum",
-]
+__all__ = ["Add", "Sub", "Mul", "Div", "Neg", "PowConst", "Pow", "Exp", "Log", "Tanh",
+           "Sigmoid", "ReLU", "Abs", "Sqrt", "Sin", "Cos", "Log1p", "Expm1", "Sum"]
+
+ANY = Domain()
+POSITIVE = Domain(low=0.0)
+KINK_AT_0 = Domain(avoid=(0.0,))
 
 # ---------------------------------------------------------------------------------------
 # Functions of a float or a Value: derivatives are written once with these, and give
@@ -43,16 +48,9 @@ def _power(a: Any, e: float) -> Any:
         return -math.inf if a < 0.0 and e % 2.0 == 1.0 else math.inf
 
 
-def _float_power(x: float, e: float) -> float:
-    """x ** e for a finite x, raising OverflowError where it is too large for a float. PyPy
-    returns inf for some overflowing powers (1e300 ** 2) where CPython raises."""
-    try:
-        z = x ** e
-    except OverflowError:
-        z = math.inf
-    if math.isinf(z) and math.isfinite(x):
-        raise OverflowError(f"'**' overflows: {x!r} ** {e!r}")
-    return z  # type: ignore[no-any-return]
+def _power_values(x: Any, e: Any) -> Any:
+    """x ** e where e may be a Value (the exponent of Pow's derivative)."""
+    return x ** e if isinstance(x, Value) or isinstance(e, Value) else _power(x, e)
 
 
 def _unary(name: str, on_float: Callable[[float], float]) -> Callable[[Any], Any]:
@@ -67,8 +65,13 @@ _sin = _unary("sin", math.sin)
 _cos = _unary("cos", math.cos)
 
 
+def _number(a: Any) -> float:
+    """The number in a Value, or the number itself."""
+    return a.data if isinstance(a, Value) else float(a)
+
+
 def _sign(a: Any) -> float:
-    x = _data(a)
+    x = _number(a)
     return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0
 
 
@@ -80,71 +83,7 @@ def _reciprocal(a: Any, scale: float = 1.0) -> Any:
 
 
 # ---------------------------------------------------------------------------------------
-# The ops
-
-
-OPS: dict[str, type[Op]] = {}
-"""Every built-in op class by name: the registry the tests, docs and tools iterate over."""
-
-
-class Op(Value):
-    """Base of the op classes: a node made by an op. Subclasses define, once:
-
-    ``op`` the short name, ``forward`` the value (raising ValueError / ZeroDivisionError /
-    OverflowError outside the domain), ``derivatives(z, *xs)`` each input's local
-    derivative ∂z/∂x from the output z and the inputs (floats, or Values for higher
-    derivatives; None for an input a gate passes nothing to), ``_backward`` the same rule
-    as ``backward()`` runs it, and ``expr`` / ``local_text`` how a step prints it ({x}, {y}
-    the inputs, {out} the node).
-    """
-
-    __slots__ = ()
-    expr: ClassVar[str] = ""
-    local_text: ClassVar[tuple[str, ...] | None] = None
-    forward: ClassVar[Callable[..., float]]
-    derivatives: Callable[..., tuple[Any, ...]]
-
-    def __init_subclass__(cls, register: bool = True, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if register and cls.__module__ == __name__:
-            OPS[cls.__name__] = cls
-
-    @classmethod
-    def apply(cls, x: Value, y: Value | None = None, *more: Value) -> Value:
-        """A node of this op over the Values ``x`` (, ``y``, ...), its value from
-        ``forward``; three or more inputs make an n-ary node (as ``Value.sum`` does)."""
-        inputs = (x,) if y is None else (x, y, *more)
-        try:
-            data = cls.forward(*[v.data for v in inputs]) if more else (
-                cls.forward(x.data) if y is None else cls.forward(x.data, y.data))
-        except (ValueError, ArithmeticError) as e:
-            raise type(e)(f"{e}{_where(inputs)}") from None
-        if more:
-            return _make(cls, data, inputs, NARY)
-        return _make(cls, data, x, y)
-
-    def forward_at(self, *xs: float) -> float:
-        """This node's op at other input numbers (a power keeps its exponent): what a
-        finite difference of the op evaluates."""
-        return type(self).forward(*xs)
-
-    def local_derivatives(self) -> tuple[float | None, ...]:
-        """:meth:`derivatives` at the current numbers: ∂self/∂input for each of ``inputs``,
-        None for an input a gate passes nothing to. What step-through, ``grad``,
-        ``check_ops`` and the generic rule below all evaluate."""
-        return self.derivatives(self.data, *[v.data for v in self.inputs])
-
-    def local_grads(self) -> tuple[float, ...]:
-        """∂self/∂input for each of ``inputs`` as numbers (see :meth:`Value.local_grads`)."""
-        return tuple(0.0 if d is None else d for d in self.local_derivatives())
-
-    def _backward(self) -> None:
-        """The chain rule from :meth:`derivatives`: input.grad += ∂z/∂input · z.grad. Ops
-        whose rule is written out (every built-in) override this for speed."""
-        g = self.grad
-        for inp, d in zip(self.inputs, self.local_derivatives()):
-            if d is not None:
-                inp.grad += d * g
+# Arithmetic
 
 
 class Add(Op):
@@ -152,8 +91,10 @@ class Add(Op):
 
     __slots__ = ()
     op = "+"
+    method = "__add__"
     expr = "{x} + {y}"
     local_text = ("1", "1")
+    domains = (ANY, ANY)
 
     @staticmethod
     def forward(x: float, y: float) -> float:
@@ -173,8 +114,10 @@ class Sub(Op):
 
     __slots__ = ()
     op = "-"
+    method = "__sub__"
     expr = "{x} - {y}"
     local_text = ("1", "-1")
+    domains = (ANY, ANY)
 
     @staticmethod
     def forward(x: float, y: float) -> float:
@@ -194,8 +137,10 @@ class Mul(Op):
 
     __slots__ = ()
     op = "*"
+    method = "__mul__"
     expr = "{x} * {y}"
     local_text = ("{y}", "{x}")
+    domains = (ANY, ANY)
 
     @staticmethod
     def forward(x: float, y: float) -> float:
@@ -217,8 +162,10 @@ class Div(Op):
 
     __slots__ = ()
     op = "/"
+    method = "__truediv__"
     expr = "{x} / {y}"
     local_text = ("1 / {y}", "-{out} / {y}")
+    domains = (ANY, KINK_AT_0)
 
     @staticmethod
     def forward(x: float, y: float) -> float:
@@ -246,6 +193,7 @@ class Neg(Op):
 
     __slots__ = ()
     op = "neg"
+    method = "__neg__"
     expr = "-{x}"
     local_text = ("-1",)
 
@@ -265,8 +213,11 @@ class PowConst(Op):
 
     __slots__ = ("exponent",)
     exponent: float
-    expr = "{x} ** {n}"
-    local_text = ("{n} * {x}**({n} - 1)",)
+    method = "__pow__"
+    expr = "{x} ** {exponent}"
+    local_text = ("{exponent} * {x}**({exponent} - 1)",)
+    params = ("exponent",)
+    domains = (POSITIVE,)  # every exponent is smooth there; integer ones everywhere but 0
 
     @property
     def op(self) -> str:  # type: ignore[override]
@@ -279,8 +230,8 @@ class PowConst(Op):
         try:
             data = cls.forward(x.data, n)
         except (ValueError, ArithmeticError) as e:
-            raise type(e)(f"{e}{_where([x])}") from None
-        node = _make(cls, data, x)
+            raise type(e)(f"{e}{where([x])}") from None
+        node = make_node(cls, data, x)
         if node._x is not None:
             node.exponent = n  # type: ignore[attr-defined]
         return node
@@ -296,7 +247,7 @@ class PowConst(Op):
                              "is not real")
         if x == 0.0 and n < 0.0:
             raise ZeroDivisionError(f"'**': 0.0 to the negative power {n!r}")
-        return _float_power(x, n)
+        return checked_power(x, n)
 
     def derivatives(self, z: Any, x: Any) -> tuple[Any, ...]:
         n = self.exponent
@@ -316,29 +267,23 @@ class Pow(Op):
 
     __slots__ = ()
     op = "**"
+    method = "__pow__"
     expr = "{x} ** {y}"
     local_text = ("{y} * {x}**({y} - 1)", "{out} * log({x})")
+    domains = (POSITIVE, Domain(bound=3.0))
 
     @staticmethod
     def forward(x: float, y: float) -> float:
         if x <= 0.0:
             raise ValueError(f"'**' with a Value exponent needs a positive base, got {x!r}")
-        return _float_power(x, y)
+        return checked_power(x, y)
 
     def derivatives(self, z: Any, x: Any, y: Any) -> tuple[Any, ...]:
         return (y * _power_values(x, y - 1.0), z * _log(x))
 
-    def _backward(self) -> None:
-        x = self._x.data
-        y = self._y.data
-        g = self.grad
-        self._x.grad += (y * _power(x, y - 1.0)) * g
-        self._y.grad += (self.data * math.log(x)) * g
 
-
-def _power_values(x: Any, e: Any) -> Any:
-    """x ** e where e may be a Value (the exponent of Pow's derivative)."""
-    return x ** e if isinstance(x, Value) or isinstance(e, Value) else _power(x, e)
+# ---------------------------------------------------------------------------------------
+# Functions
 
 
 class Exp(Op):
@@ -346,8 +291,10 @@ class Exp(Op):
 
     __slots__ = ()
     op = "exp"
+    method = "exp"
     expr = "exp({x})"
     local_text = ("{out}",)
+    domains = (Domain(bound=5.0),)
 
     @staticmethod
     def forward(x: float) -> float:
@@ -368,8 +315,10 @@ class Log(Op):
 
     __slots__ = ()
     op = "log"
+    method = "log"
     expr = "log({x})"
     local_text = ("1 / {x}",)
+    domains = (POSITIVE,)
 
     @staticmethod
     def forward(x: float) -> float:
@@ -390,8 +339,10 @@ class Tanh(Op):
 
     __slots__ = ()
     op = "tanh"
+    method = "tanh"
     expr = "tanh({x})"
     local_text = ("1 - {out}**2",)
+    domains = (Domain(bound=6.0),)  # 1 - z^2 from a saturated z loses digits past ~8
 
     @staticmethod
     def forward(x: float) -> float:
@@ -410,8 +361,10 @@ class Sigmoid(Op):
 
     __slots__ = ()
     op = "sigmoid"
+    method = "sigmoid"
     expr = "sigmoid({x})"
     local_text = ("{out} * (1 - {out})",)
+    domains = (Domain(bound=6.0),)
 
     @staticmethod
     def forward(x: float) -> float:
@@ -430,15 +383,17 @@ class ReLU(Op):
 
     __slots__ = ()
     op = "relu"
+    method = "relu"
     expr = "relu({x})"
     local_text = ("({x} > 0)",)
+    domains = (KINK_AT_0,)
 
     @staticmethod
     def forward(x: float) -> float:
         return x if x > 0.0 else 0.0
 
     def derivatives(self, z: Any, x: Any) -> tuple[Any, ...]:
-        return (1.0,) if _data(z) > 0.0 else (None,)
+        return (1.0,) if _number(z) > 0.0 else (None,)
 
     def _backward(self) -> None:
         if self.data > 0.0:
@@ -450,8 +405,10 @@ class Abs(Op):
 
     __slots__ = ()
     op = "abs"
+    method = "abs"
     expr = "abs({x})"
     local_text = ("sign({x})",)
+    domains = (KINK_AT_0,)
 
     @staticmethod
     def forward(x: float) -> float:
@@ -460,19 +417,16 @@ class Abs(Op):
     def derivatives(self, z: Any, x: Any) -> tuple[Any, ...]:
         return (_sign(x),)
 
-    def _backward(self) -> None:
-        x = self._x
-        d = x.data
-        x.grad += (1.0 if d > 0.0 else -1.0 if d < 0.0 else 0.0) * self.grad
-
 
 class Sqrt(Op):
     """z = √x, x >= 0.     ∂z/∂x = 1/(2√x) = 0.5/z   (+inf at x = 0)"""
 
     __slots__ = ()
     op = "sqrt"
+    method = "sqrt"
     expr = "sqrt({x})"
     local_text = ("0.5 / {out}",)
+    domains = (POSITIVE,)
 
     @staticmethod
     def forward(x: float) -> float:
@@ -483,16 +437,13 @@ class Sqrt(Op):
     def derivatives(self, z: Any, x: Any) -> tuple[Any, ...]:
         return (_reciprocal(z, 0.5),)
 
-    def _backward(self) -> None:
-        z = self.data
-        self._x.grad += (0.5 / z if z != 0.0 else math.inf) * self.grad
-
 
 class Sin(Op):
     """z = sin x.     ∂z/∂x = cos x"""
 
     __slots__ = ()
     op = "sin"
+    method = "sin"
     expr = "sin({x})"
     local_text = ("cos({x})",)
 
@@ -503,16 +454,13 @@ class Sin(Op):
     def derivatives(self, z: Any, x: Any) -> tuple[Any, ...]:
         return (_cos(x),)
 
-    def _backward(self) -> None:
-        x = self._x
-        x.grad += math.cos(x.data) * self.grad
-
 
 class Cos(Op):
     """z = cos x.     ∂z/∂x = -sin x"""
 
     __slots__ = ()
     op = "cos"
+    method = "cos"
     expr = "cos({x})"
     local_text = ("-sin({x})",)
 
@@ -523,18 +471,16 @@ class Cos(Op):
     def derivatives(self, z: Any, x: Any) -> tuple[Any, ...]:
         return (-_sin(x),)
 
-    def _backward(self) -> None:
-        x = self._x
-        x.grad += -math.sin(x.data) * self.grad
-
 
 class Log1p(Op):
     """z = ln(1 + x), x > -1.     ∂z/∂x = 1/(1 + x)"""
 
     __slots__ = ()
     op = "log1p"
+    method = "log1p"
     expr = "log1p({x})"
     local_text = ("1 / (1 + {x})",)
+    domains = (Domain(low=-1.0),)
 
     @staticmethod
     def forward(x: float) -> float:
@@ -545,18 +491,16 @@ class Log1p(Op):
     def derivatives(self, z: Any, x: Any) -> tuple[Any, ...]:
         return (1.0 / (1.0 + x),)
 
-    def _backward(self) -> None:
-        x = self._x
-        x.grad += (1.0 / (1.0 + x.data)) * self.grad
-
 
 class Expm1(Op):
     """z = e^x - 1.     ∂z/∂x = e^x = z + 1"""
 
     __slots__ = ()
     op = "expm1"
+    method = "expm1"
     expr = "expm1({x})"
     local_text = ("{out} + 1",)
+    domains = (Domain(bound=5.0),)
 
     @staticmethod
     def forward(x: float) -> float:
@@ -568,23 +512,21 @@ class Expm1(Op):
     def derivatives(self, z: Any, x: Any) -> tuple[Any, ...]:
         return (z + 1.0,)
 
-    def _backward(self) -> None:
-        self._x.grad += (self.data + 1.0) * self.grad
-
 
 class Sum(Op):
     """z = x_1 + x_2 + ... + x_n in one node.     ∂z/∂x_i = 1"""
 
     __slots__ = ()
     op = "sum"
+    method = "sum"
     expr = "sum({args})"
-    local_text = None  # "1" for every term
+    local_text = ("1",)  # for every term
 
     @classmethod
     def apply(cls, x: Value, y: Value | None = None, *more: Value) -> Value:
         """A sum node over the Values given (always n-ary, however many)."""
         terms = (x,) if y is None else (x, y, *more)
-        return _make(cls, exact_sum([v.data for v in terms]), terms, NARY)
+        return make_node(cls, exact_sum([v.data for v in terms]), terms, NARY)
 
     @staticmethod
     def forward(*xs: float) -> float:
@@ -597,28 +539,3 @@ class Sum(Op):
         g = self.grad
         for x in self._x:
             x.grad += g
-
-
-def exact_sum(numbers: list[float]) -> float:
-    """The exactly rounded sum (``math.fsum``), as ``Value.sum`` computes it. Where the
-    exact sum is too large for a float it is ±inf, and over inf and -inf it is nan, as IEEE
-    addition gives (fsum raises there), whatever the order of the terms."""
-    try:
-        return math.fsum(numbers)
-    except (OverflowError, ValueError):
-        pass
-    infinities = {x for x in numbers if math.isinf(x)}
-    if infinities:
-        return math.nan if len(infinities) == 2 else infinities.pop()
-    # Finite terms whose partial sums overflow: sum them scaled down by a power of two
-    # (exact) and scale back, which gives ±inf only where the exact sum is out of range.
-    return math.fsum([x * 2.0**-64 for x in numbers]) * 2.0**64
-
-
-def stable_sigmoid(x: float) -> float:
-    """σ(x) on a plain float, as :meth:`Value.sigmoid` computes it: 1/(1+e^-x) for x >= 0,
-    e^x/(1+e^x) for x < 0, so neither branch can overflow."""
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)

@@ -18,7 +18,7 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Union
 
-from .engine import Value, zero_grad
+from .value import Value, zero_grad
 
 __all__ = ["Optimizer", "SGD", "Momentum", "RMSprop", "Adam", "OPTIMIZERS"]
 

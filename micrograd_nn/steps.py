@@ -1,48 +1,25 @@
-"""Backward, one op at a time: :func:`backward_steps`, :func:`explain` and the names and
-number format that steps, diagrams and pages share.
+"""Backward, one op at a time: :func:`backward_steps` and :func:`explain`.
 
 A step applies each op's rule exactly as ``backward()`` does — the same local derivatives
-(``op.derivatives``), multiplied by the same upstream grad, added in the same order, with
-the same two rules for zeros: a node whose grad is 0 passes nothing back, and a gated input
-(relu below 0) receives nothing. So after the last step every grad is bit-for-bit what
-``backward()`` gives; a test holds each op's ``_backward`` to its ``derivatives``.
+(``node.local_derivatives()``), multiplied by the same upstream grad, added in the same
+order, with the same two rules for zeros: a node whose grad is 0 passes nothing back, and a
+gated input (relu below 0) receives nothing. So after the last step every grad is
+bit-for-bit what ``backward()`` gives; a test holds each op's own rule to its derivatives.
+How a step is written (names, equations, formulas, numbers) comes from ``text.py``.
 """
 
 from __future__ import annotations
 
+import math
 import sys
-from collections.abc import Callable, Iterator
-from typing import TextIO
+from collections.abc import Iterator
+from typing import Any, TextIO
 
-from .engine import Constant, Value, backward_lock, prepare_backward
-from .graph import topological_order, walk
-from .ops import PowConst
+from .modes import AnomalyError, anomaly_enabled
+from .node import Node, backward_lock, prepare_backward, walk
+from .text import describe, equation, format_number, local_formula, node_names
 
-__all__ = ["BackwardStep", "backward_steps", "explain", "node_names", "format_number"]
-
-
-def format_number(x: float) -> str:
-    """``x`` to four decimals, or to four significant digits where four decimals would hide
-    it (``0.0009102``, ``1.235e+08``): how steps, explain() and diagrams write numbers."""
-    if x == 0.0 or 1e-3 <= abs(x) < 1e7 or x != x or abs(x) == float("inf"):
-        return f"{x:.4f}"
-    return f"{x:.4g}"
-
-
-def node_names(root: Value) -> dict[Value, str]:
-    """A name for every node of the graph: its label, else a constant's value, else
-    ``n<k>`` by position in the walk (stable across runs for the same graph)."""
-    names: dict[Value, str] = {}
-    k = 0
-    for node in walk(root):
-        if node.label:
-            names[node] = node.label
-        elif isinstance(node, Constant):
-            names[node] = f"{node.data:g}"
-        else:
-            names[node] = f"n{k}"
-            k += 1
-    return names
+__all__ = ["BackwardStep", "backward_steps", "explain"]
 
 
 class BackwardStep:
@@ -57,9 +34,9 @@ class BackwardStep:
     __slots__ = ("index", "total", "node", "upstream", "local_grads", "contributions",
                  "passed", "names")
 
-    def __init__(self, index: int, total: int, node: Value, upstream: float,
+    def __init__(self, index: int, total: int, node: Any, upstream: float,
                  local_grads: tuple[float, ...], contributions: tuple[float, ...],
-                 passed: tuple[bool, ...], names: dict[Value, str]) -> None:
+                 passed: tuple[bool, ...], names: dict[Any, str]) -> None:
         self.index = index
         self.total = total
         self.node = node
@@ -72,62 +49,35 @@ class BackwardStep:
     @property
     def op(self) -> str:
         """The op of the node this step backpropagates through."""
-        return self.node.op
+        return str(self.node.op)
 
     @property
-    def inputs(self) -> tuple[Value, ...]:
+    def inputs(self) -> tuple[Any, ...]:
         """The node's inputs, whose grads this step added to."""
-        return self.node.inputs
+        return tuple(self.node.inputs)
 
     @property
     def skipped(self) -> bool:
         """True when the node's grad was 0, so nothing was passed back."""
         return self.upstream == 0.0
 
-    def _fields(self, name: Callable[[Value], str]) -> dict[str, str]:
-        """Format fields for the op's ``expr`` / ``local_text``: {out}, {x}, {y} written by
-        ``name``, {args} (every input's name), {n} (a power's exponent)."""
-        node = self.node
-        ins = node.inputs
-        fields = {"out": name(node), "args": ", ".join(self.names[v] for v in ins)}
-        if ins:
-            fields["x"] = name(ins[0])
-        if len(ins) > 1:
-            fields["y"] = name(ins[1])
-        if isinstance(node, PowConst):
-            fields["n"] = f"{node.exponent:g}"
-        return fields
-
-    def _data_ref(self, node: Value) -> str:
-        """``x.data`` in a formula, or a constant's own value."""
-        return self.names[node] if isinstance(node, Constant) else f"{self.names[node]}.data"
-
     def equation(self) -> str:
         """``z = x * w``: the node and how it was computed."""
-        expr = getattr(type(self.node), "expr", "") or f"{self.node.op}({{args}})"
-        return f"{self.names[self.node]} = {expr.format(**self._fields(self._name))}"
-
-    def _name(self, node: Value) -> str:
-        return self.names[node]
+        return equation(self.node, self.names)
 
     def local_formula(self, i: int) -> str:
         """The local derivative of input ``i`` as a formula over the data (``w.data``)."""
-        texts = getattr(type(self.node), "local_text", None)
-        if texts is None:
-            if type(self.node).op == "sum":
-                return "1"
-            return f"d{self.node.op}/d{self.names[self.node.inputs[i]]}"
-        local: str = texts[i].format(**self._fields(self._data_ref))
-        return f"({local})" if " " in local else local
+        return local_formula(self.node, i, self.names)
 
     def lines(self) -> list[str]:
         """One chain-rule line per input: ``x.grad += w.data * z.grad = 3.0000 * 0.5000``."""
         node = self.node
+        names = self.names
         out = []
         for i, inp in enumerate(node.inputs):
-            head = f"{self.names[inp]}.grad += {self.local_formula(i)} * {self.names[node]}.grad"
+            head = f"{names[inp]}.grad += {self.local_formula(i)} * {names[node]}.grad"
             if self.skipped:
-                out.append(f"{head}: {self.names[node]}.grad is 0, nothing to pass back")
+                out.append(f"{head}: {names[node]}.grad is 0, nothing to pass back")
             elif not self.passed[i]:
                 out.append(f"{head}: the {node.op} gate is closed, nothing passes")
             else:
@@ -144,38 +94,60 @@ class BackwardStep:
         return f"<BackwardStep {self.index + 1}/{self.total} {self.equation()}>"
 
 
-def backward_steps(root: Value) -> Iterator[BackwardStep]:
+def backward_steps(root: Node) -> Iterator[BackwardStep]:
     """Backward from ``root``, one op node at a time: each step is applied, then yielded.
 
     Stopping early leaves partial grads behind; running to the end gives every node the
-    grad ``backward()`` gives, bit for bit."""
+    grad ``backward()`` gives, bit for bit. The pass keeps its own running grads for the
+    op nodes (and writes each one into the node as it changes), so another backward pass
+    over shared nodes between two steps cannot corrupt it: leaves get the sum of both
+    passes, as two backward() calls would give. Under ``detect_anomaly`` a step whose rule
+    makes a NaN, or a non-finite grad on a leaf, raises :class:`AnomalyError`."""
     with backward_lock:
         order = prepare_backward(root)
+    running: dict[Node, float] = {node: 0.0 for node in order}
+    running[root] = root.grad
     names = node_names(root)
     total = len(order)
     for index, node in enumerate(reversed(order)):
-        g = node.grad
-        inputs = node.inputs
-        ds = node.local_derivatives()  # type: ignore[attr-defined]
+        g = running[node]
+        node.grad = g
+        ds = node.local_derivatives()
         local = tuple(0.0 if d is None else d for d in ds)
         passed = tuple(bool(g) and d is not None for d in ds)
         contributions = []
-        for inp, d, ok in zip(inputs, local, passed):
+        for inp, d, ok in zip(node.inputs, local, passed):
             c = d * g if ok else 0.0
             if ok:
-                inp.grad += c
+                if inp in running:
+                    running[inp] += c
+                    inp.grad = running[inp]
+                else:
+                    inp.grad += c
             contributions.append(c)
+        if anomaly_enabled():
+            _check_step(node)
         yield BackwardStep(index, total, node, g, local, tuple(contributions), passed, names)
 
 
-def explain(root: Value, file: TextIO | None = None) -> None:
+def _check_step(node: Any) -> None:
+    """detect_anomaly's check after one step (as ``backward()`` checks each rule)."""
+    for inp in node.inputs:
+        g = inp.grad
+        if g != g or (not math.isfinite(g) and inp._x is None and not inp.is_constant):
+            raise AnomalyError(
+                f"backward step of op '{node.op}' (node {describe(node)}, grad {node.grad!r}) "
+                f"gave a non-finite grad {g!r} to input {describe(inp)}; op created at "
+                f"{getattr(node, 'site', '<outside detect_anomaly>')}")
+
+
+def explain(root: Node, file: TextIO | None = None) -> None:
     """Run backward from ``root`` step by step and print every step as the chain rule with
     numbers, then each input's and parameter's grad (to ``file``, default stdout)."""
     out = file if file is not None else sys.stdout
     for step in backward_steps(root):
         print(step, file=out)
     names = node_names(root)
-    for node in topological_order(root, leaves=True):
-        if not node.inputs and not isinstance(node, Constant):
+    for node in walk(root):
+        if not node.inputs and not node.is_constant:
             print(f"{names[node]}.grad = {format_number(node.grad)}", file=out)
-

@@ -27,8 +27,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Union
 
-from .engine import Value, no_grad
 from .gradcheck import GradcheckError, GradcheckReport, check_ops, gradcheck, gradcheck_report
+from .modes import no_grad
+from .value import Value
 
 __all__ = [
     "assert_gradcheck", "assert_grads_close", "check_ops", "GradcheckError",

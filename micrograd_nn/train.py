@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from .checks import check_int
-from .engine import Value
 from .losses import LOSSES, bce_with_logits, hinge, l2_penalty
 from .modes import gc_paused, no_grad
 from .nn import Module
 from .optim import OPTIMIZERS, Adam, Optimizer
 from .progress import Callback, progress_display
+from .value import Value
 
 __all__ = ["History", "Callback", "fit", "evaluate", "predict", "accuracy", "two_moons"]
 

@@ -28,8 +28,8 @@ from mpmath import mp, mpf
 
 from micrograd_nn import Constant, GradcheckError, Value, gradcheck, no_grad
 from micrograd_nn.engine import OPS, Tanh
-from micrograd_nn.graph import walk
 from micrograd_nn.higher import grad, gradgradcheck, hessian
+from micrograd_nn.node import walk
 from micrograd_nn.testing import expressions
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -393,7 +393,7 @@ def test_the_property_generator_draws_every_op():
 
 
 def _all_nodes(root: Value) -> list[Value]:
-    from micrograd_nn.graph import walk
+    from micrograd_nn.node import walk
 
     return walk(root)
 

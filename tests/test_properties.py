@@ -18,7 +18,7 @@ from mpmath import mp, mpf
 
 from micrograd_nn import OPS, GradcheckError, Value, gradcheck
 from micrograd_nn.engine import Tanh
-from micrograd_nn.graph import walk
+from micrograd_nn.node import walk
 from micrograd_nn.testing import EXPRESSION_OPS, expressions
 
 # backward() against the exact derivative g*: |g - g*| <= REL * |g*| + ABS_FLOOR. The floor is

@@ -86,7 +86,7 @@ def test_unlabelled_nodes_are_named_as_explain_names_them():
     x = Value(1.5)
     y = (x * 2.0).tanh()
     source = viz.draw_dot(y).source
-    assert "{ n0 | data 1.5000" in source and "{ n1 | data 3.0000" in source
+    assert "{ leaf#1 | data 1.5000" in source and "{ mul#1 | data 3.0000" in source
     assert 'label="{ data 2.0000 }"' in source  # the constant: its value, no name or grad
 
 

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from micrograd_nn import Constant, Parameter, Value, topological_order
-from micrograd_nn.engine import format_number, node_names
+from micrograd_nn.text import format_number, node_names
 
 from .groups import COLLAPSE_LEVELS, layer_of, module_groups
 

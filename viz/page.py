@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from micrograd_nn import BackwardStep, Constant, Parameter, Value
-from micrograd_nn.engine import node_names
+from micrograd_nn import Constant, Parameter, Value
+from micrograd_nn.text import equation, node_names, with_numbers
 
 from .dot import DEFAULT_MAX_NODES, draw_dot, drawn_order, format_number, grad_colour
 from .errors import require_graphviz
@@ -142,14 +142,7 @@ def _backward_steps(root: Value, index: dict[Value, int]) -> tuple[list[list[Any
 
 def _forward_text(node: Value, names: dict[Value, str]) -> tuple[str, str]:
     """``('h = x * w', '= 2.0000 * -3.0000 = -6.0000')`` for one op node."""
-    equation = BackwardStep(0, 0, node, 0.0, (), (), (), names).equation()
-    expr = getattr(type(node), "expr", "") or f"{node.op}({{args}})"
-    numbers = [format_number(v.data) for v in node.inputs]
-    exponent = getattr(node, "exponent", None)  # a constant power's n
-    fields = {"out": names[node], "args": ", ".join(numbers), "x": numbers[0],
-              "y": numbers[1] if len(numbers) > 1 else "",
-              "n": "" if exponent is None else f"{exponent:g}"}
-    return equation, f"= {expr.format(**fields)} = {format_number(node.data)}"
+    return equation(node, names), f"= {with_numbers(node)} = {format_number(node.data)}"
 
 
 def _layout(root: Value, order: list[Value], widest: list[float], max_nodes: int,
