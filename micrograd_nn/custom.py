@@ -15,6 +15,7 @@ from typing import Any, Union
 
 from .checks import is_number
 from .value import OPS, Constant, Op, Value
+from .value import Domain as ValueDomain
 
 __all__ = ["custom_op", "CustomOp", "DerivativeMismatch"]
 
@@ -156,7 +157,8 @@ def custom_op(name: str, forward: Callable[..., float], derivative: Callable[...
     naming the op and the point. ``domain`` says where the op is defined, for
     :func:`micrograd_nn.testing.expressions` to draw only valid inputs: one ``(low,
     high)`` pair (None for no bound) per input, or a function of the input numbers
-    returning True inside the domain. The returned function has ``op_class`` (the op's
+    returning True inside the domain (a ``micrograd_nn.value.Domain`` gives its low and
+    high). The returned function has ``op_class`` (the op's
     class) and ``domain``.
 
     >>> square = custom_op("square", lambda x: x * x, lambda x: 2 * x)
@@ -191,10 +193,13 @@ def _check_domain(domain: Any) -> Domain:
     if not isinstance(domain, (tuple, list)) or not domain:
         raise TypeError(f"custom_op: domain must be a function of the inputs, or one "
                         f"(low, high) pair per input, got {domain!r}")
-    pairs = [domain] if len(domain) == 2 and not isinstance(domain[0], (tuple, list)) else list(
-        domain)
+    single = isinstance(domain, ValueDomain) or (
+        len(domain) == 2 and not isinstance(domain[0], (tuple, list)))
+    pairs = [domain] if single else list(domain)
     out = []
     for pair in pairs:
+        if isinstance(pair, ValueDomain):
+            pair = (pair.low, pair.high)
         if not isinstance(pair, (tuple, list)) or len(pair) != 2:
             raise TypeError(f"custom_op: each domain entry must be a (low, high) pair, got "
                             f"{pair!r}")

@@ -26,8 +26,10 @@ from .gradcheck import (
     estimates,
     judge,
 )
+from .modes import AnomalyError, anomaly_enabled
 from .node import topological_order
 from .ops import PowConst, Sqrt
+from .text import describe
 from .value import Constant, Op, Value, leaf
 
 __all__ = ["grad", "hessian", "gradgradcheck"]
@@ -75,7 +77,27 @@ def _adjoints_float(output: Value) -> dict[Value, Adjoint]:
         for inp, d in zip(node.inputs, ds):
             if d is not None:
                 adjoints[inp] = adjoints.get(inp, 0.0) + d * g
+        if anomaly_enabled():
+            _check_anomaly(node, adjoints)
     return adjoints
+
+
+def _check_anomaly(node: Value, adjoints: dict[Value, Adjoint]) -> None:
+    """detect_anomaly's rule for backward(), on grad()'s adjoints: a NaN anywhere, or a
+    non-finite derivative reaching a leaf the user can read (not a constant), stops at the
+    op whose rule made it. An inf on an interior node alone is allowed (a gate may stop
+    it)."""
+    for inp in node.inputs:
+        a = _data(adjoints.get(inp, 0.0))
+        if math.isfinite(a):
+            continue
+        if a != a or (not inp.inputs and not inp.is_constant):
+            args = ", ".join(describe(v) for v in node.inputs)
+            site = getattr(node, "site", "<outside detect_anomaly>")
+            raise AnomalyError(
+                f"grad: the rule of op '{node.op}' (node {describe(node)}, adjoint "
+                f"{_data(adjoints.get(node, 0.0))!r}) gave a non-finite derivative {a!r} to "
+                f"input {describe(inp)}; inputs ({args}); op created at {site}")
 
 
 def _adjoints_graph(output: Value) -> dict[Value, Adjoint]:

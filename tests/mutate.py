@@ -1,8 +1,11 @@
 """Mutation testing of the derivative code: does the suite notice a wrong derivative?
 
-Makes small wrong versions ("mutants") of the code that computes or shows derivatives —
-every op's ``derivatives``, ``_backward``, ``local_text`` and ``expr`` and the helpers they
-use in ``micrograd_nn/ops.py``, and the step-through code in ``micrograd_nn/steps.py`` — by
+Makes small wrong versions ("mutants") of the code that computes, shows or judges
+derivatives — every op's ``derivatives``, ``_backward``, ``local_text`` and ``expr`` and the
+helpers they use in ``micrograd_nn/ops.py``, the step-through code in
+``micrograd_nn/steps.py``, the checkers (``gradcheck.py``), higher derivatives
+(``higher.py``), custom ops (``custom.py``), the assertion helpers of ``testing.py`` and the
+backward path of ``node.py`` (``prepare_backward``, ``run_rules``) — by
 flipping a sign, swapping an operator, operands or inputs, dropping a term, changing a
 constant, a comparison or a gate. Each mutant is written into a copy of the repository
 under a temporary directory (the real files are never touched) and the fast tests are run
@@ -39,11 +42,29 @@ TARGETS = {
     "micrograd_nn/ops.py": {"derivatives", "_backward", "local_text", "expr", "_power",
                             "_sign", "_reciprocal", "_power_values", "local_grads"},
     "micrograd_nn/steps.py": {"backward_steps", "local_formula", "_fields", "_data_ref"},
+    # the checkers, higher derivatives, custom ops, the test helpers and the backward path
+    "micrograd_nn/gradcheck.py": {
+        "check_tolerances", "_as_number", "_guard", "at", "_extrapolate", "_start",
+        "estimates", "estimate", "_tolerance", "_agrees", "_resolved", "judge",
+        "_judge_along", "_along", "numerical_grads", "_backward_of", "gradcheck_report",
+        "_directional", "gradcheck", "_rule_probe", "_summed", "_value_derivative_sums",
+        "_node_mismatches", "op_mismatches", "check_ops"},
+    "micrograd_nn/higher.py": {
+        "grad", "_adjoints_float", "_adjoints_graph", "_value_derivatives", "_slope_nodes",
+        "_saturated", "saturating_power", "_times", "hessian", "_fresh", "_column",
+        "_judge_column", "gradgradcheck"},
+    "micrograd_nn/custom.py": {"run_forward", "derivatives", "_check_agreement", "_as_tuple",
+                               "_check_name", "_check_domain"},
+    "micrograd_nn/testing.py": {"assert_grads_close", "assert_array_grads", "_floats",
+                                "_inside", "_custom"},
+    "micrograd_nn/node.py": {"prepare_backward", "run_rules"},
 }
 # pytest arguments of each stage, run in this order with -x until one fails: the first is
 # fast and kills nearly everything; the slow tests run only for what survives it.
 TEST_STAGES = [
     ["tests/test_ops_registry.py"],
+    ["tests/test_verdicts.py", "tests/test_testing.py", "tests/test_custom_op.py",
+     "tests/test_higher.py"],
     ["tests/test_edges.py", "tests/test_engine.py", "tests/test_anomaly.py",
      "tests/test_readme.py", "tests/test_runtime.py", "-k", "not million and not 10000"],
     ["tests/test_properties.py"],

@@ -163,3 +163,10 @@ def test_domain_is_kept_on_the_op_and_checked():
         custom_op("empty", math.sqrt, lambda x: 1.0, domain=(1.0, 0.0))
     with pytest.raises(TypeError, match="domain must be"):
         custom_op("bad_domain", math.sqrt, lambda x: 1.0, domain="positive")
+
+
+def test_a_value_domain_is_accepted_as_the_domain():
+    from micrograd_nn.value import Domain
+
+    op = custom_op("dom_log", math.log, lambda x: 1 / x, domain=Domain(0.0))
+    assert op.domain == ((0.0, math.inf),)
