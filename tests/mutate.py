@@ -15,6 +15,7 @@ do not count.
 
     python tests/mutate.py            # all mutants, 2 workers; prints the score
     python tests/mutate.py --jobs 4 --match Sub   # only mutants whose name contains 'Sub'
+    python tests/mutate.py --match gradcheck.py --sample 10   # every 10th of one file's
 
 Not collected by pytest (its name does not start with ``test_``).
 """
@@ -63,12 +64,25 @@ TARGETS = {
 # fast and kills nearly everything; the slow tests run only for what survives it.
 TEST_STAGES = [
     ["tests/test_ops_registry.py"],
-    ["tests/test_verdicts.py", "tests/test_testing.py", "tests/test_custom_op.py",
-     "tests/test_higher.py"],
     ["tests/test_edges.py", "tests/test_engine.py", "tests/test_anomaly.py",
      "tests/test_readme.py", "tests/test_runtime.py", "-k", "not million and not 10000"],
     ["tests/test_properties.py"],
 ]
+# The checkers' own tests, run first for mutants of the checker files (they kill those
+# fastest), then the stages above.
+CHECKER_STAGES = [
+    ["tests/test_verdicts.py", "tests/test_custom_op.py", "tests/test_testing.py"],
+    ["tests/test_higher.py"],
+]
+CHECKER_FILES = {"micrograd_nn/gradcheck.py", "micrograd_nn/higher.py",
+                 "micrograd_nn/custom.py", "micrograd_nn/testing.py", "micrograd_nn/node.py"}
+
+
+def stages_for(path: str) -> list[list[str]]:
+    """The test stages a mutant of ``path`` runs, in order."""
+    return CHECKER_STAGES + TEST_STAGES if path in CHECKER_FILES else TEST_STAGES
+
+
 # Mutants that compute exactly what the original does, by key, with why.
 EQUIVALENT: dict[str, str] = {
     "ops.py Add.derivatives: swap inputs: (1.0, 1.0) -> (1.0, 1.0)": "both entries are 1",
@@ -274,7 +288,7 @@ def worker(copy: Path) -> None:
         killer = ""
         try:
             target.write_text(req["source"], encoding="utf-8")
-            for files in TEST_STAGES:
+            for files in stages_for(req["path"]):
                 killer = _run_stage(files, req["deselect"], log)
                 if killer:
                     break
@@ -286,7 +300,7 @@ def worker(copy: Path) -> None:
 def baseline_failures(copy: Path) -> list[str]:
     """Tests already failing on the unmutated code: deselected, so they kill nothing."""
     broken: list[str] = []
-    for files in TEST_STAGES:
+    for files in CHECKER_STAGES + TEST_STAGES:
         cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *files]
         env = dict(os.environ, PYTHONPATH=str(copy))
         out = subprocess.run(cmd, cwd=copy, env=env, capture_output=True, text=True).stdout
@@ -321,12 +335,14 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--match", default="", help="only mutants whose key contains this")
     parser.add_argument("--list", action="store_true", help="list the mutants and stop")
+    parser.add_argument("--sample", type=int, default=1,
+                        help="run every N-th mutant only (deterministic; the score says so)")
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         worker(args.worker)
         return 0
-    todo = [m for m in mutants() if args.match in m.key]
+    todo = [m for m in mutants() if args.match in m.key][::max(1, args.sample)]
     if args.list:
         print("\n".join(m.key for m in todo))
         return 0
@@ -357,6 +373,8 @@ def main() -> int:
     for m in survivors:
         print(f"SURVIVED: {m.key}")
     score = 100.0 * killed / counted if counted else 100.0
+    if args.sample > 1:
+        print(f"a sample: every {args.sample}th mutant (--sample {args.sample})")
     print(f"{len(todo)} mutants, {len(equivalent)} equivalent, {killed} killed, "
           f"{len(survivors)} survived: score {killed}/{counted} = {score:.1f}% "
           f"({time.monotonic() - start:.0f} s)")
