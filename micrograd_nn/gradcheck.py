@@ -363,6 +363,9 @@ def judge(analytic: float, central: Estimate | None,
                 f"an infinite or unbounded slope ({analytic!r}; the differences do not "
                 "converge) cannot be checked by finite differences"), note=note)
         return Judgement("wrong", side, note=note)
+    if math.isinf(analytic) and math.isfinite(central.error) and abs(
+            central.value) < 2.0 ** 1000 and central.error <= 0.5 * abs(central.value):
+        return Judgement("wrong", central, left, right)  # infinite where f moves finitely
     if math.isinf(analytic) or not math.isfinite(central.error):
         return Judgement("unchecked", central, reason=(
             f"an infinite or unbounded slope ({analytic!r}; the differences "

@@ -26,6 +26,7 @@ neg_tanh = custom_op("neg_tanh", math.tanh, lambda x: -(1 - math.tanh(x) ** 2)) 
 pct_log = custom_op("pct_log", math.log, lambda x: 1.01 / x)  # 1% off near the domain edge
 steep_relu = custom_op("steep_relu", lambda x: max(x, 0.0), lambda x: 3.0 if x >= 0 else 0.0)
 nan_rule = custom_op("nan_rule", lambda x: x * x, lambda x: math.nan)
+inf_rule = custom_op("inf_rule", lambda x: x * x, lambda x: math.inf)
 lying = custom_op("lying", lambda x: x ** 3, lambda x: 3 * x * x, lambda x: x * x * 3.0 + 1.0)
 readme_square = custom_op("readme_square", lambda x: x * x, lambda x: x)  # the README's bug
 frozen = custom_op("frozen", lambda x: x ** 3, lambda x: 3 * x * x, lambda x: 3 * x * x.data)
@@ -68,6 +69,7 @@ WRONG = [
     ("1% off near the domain edge", pct_log, [1e-6], "pct_log"),
     ("outside the one-sided slopes at a kink", steep_relu, [0.0], "steep_relu"),
     ("NaN rule", nan_rule, [2.0], "nan_rule"),
+    ("an infinite slope where f moves finitely", inf_rule, [1.0], "inf_rule"),
 ]
 
 # second derivatives: right ones must pass gradgradcheck, wrong ones be reported
