@@ -288,7 +288,9 @@ def worker(copy: Path) -> None:
         killer = ""
         try:
             target.write_text(req["source"], encoding="utf-8")
-            for files in stages_for(req["path"]):
+            stages = CHECKER_STAGES if os.environ.get("MUTATE_STAGES") == "checker" else \
+                stages_for(req["path"])
+            for files in stages:
                 killer = _run_stage(files, req["deselect"], log)
                 if killer:
                     break
@@ -335,6 +337,12 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--match", default="", help="only mutants whose key contains this")
     parser.add_argument("--list", action="store_true", help="list the mutants and stop")
+    parser.add_argument("--no-baseline", action="store_true",
+                        help="skip the run that finds tests already failing (faster; only "
+                             "when the suite is known to pass)")
+    parser.add_argument("--stages", default="",
+                        help="only the checker stages ('checker'): for quick runs on the "
+                             "checker files")
     parser.add_argument("--sample", type=int, default=1,
                         help="run every N-th mutant only (deterministic; the score says so)")
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
@@ -347,11 +355,13 @@ def main() -> int:
         print("\n".join(m.key for m in todo))
         return 0
     start = time.monotonic()
+    if args.stages:
+        os.environ["MUTATE_STAGES"] = args.stages  # the workers inherit it
     with tempfile.TemporaryDirectory(prefix="mutate-") as tmp:
         copies = [Path(tmp) / f"w{i}" for i in range(args.jobs)]
         for c in copies:
             _copy_repo(c)
-        deselect = baseline_failures(copies[0])
+        deselect = [] if args.no_baseline else baseline_failures(copies[0])
         if deselect:
             print(f"already failing, deselected: {deselect}")
         survivors, equivalent, killed = [], [], 0

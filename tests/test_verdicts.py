@@ -54,7 +54,7 @@ def test_wrong_second_derivatives_are_reported(name, f, xs):
 
 def test_the_corpus_has_no_false_verdict():
     rows = results()
-    assert len(rows) == 72
+    assert len(rows) == 74
     assert [r for r in rows if is_false(r[2], r[3])] == []
 
 

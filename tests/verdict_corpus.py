@@ -55,6 +55,7 @@ RIGHT = [
     ("expm1 small", lambda v: v.expm1(), [1e-12]),
     ("cos at pi", lambda v: v.cos(), [math.pi]),
     ("x**3 at 1e-100", lambda v: v ** 3, [1e-100]),
+    ("just below a power of two", lambda v: v.sin() * v, [2 - 2 ** -52]),
 ]
 
 # wrong rules: gradcheck and check_ops must report them, naming the op
