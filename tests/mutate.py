@@ -335,7 +335,8 @@ def run_chunk(chunk: list[Mutant], copy: Path, deselect: list[str]) -> list[tupl
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--match", default="", help="only mutants whose key contains this")
+    parser.add_argument("--match", default="",
+                        help="only mutants whose key matches this regular expression")
     parser.add_argument("--list", action="store_true", help="list the mutants and stop")
     parser.add_argument("--no-baseline", action="store_true",
                         help="skip the run that finds tests already failing (faster; only "
@@ -350,7 +351,7 @@ def main() -> int:
     if args.worker:
         worker(args.worker)
         return 0
-    todo = [m for m in mutants() if args.match in m.key][::max(1, args.sample)]
+    todo = [m for m in mutants() if re.search(args.match, m.key)][::max(1, args.sample)]
     if args.list:
         print("\n".join(m.key for m in todo))
         return 0

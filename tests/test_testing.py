@@ -272,3 +272,18 @@ def _nodes(root):
     from micrograd_nn import topological_order
 
     return topological_order(root)
+
+
+def test_the_report_and_errors_import_from_the_package_and_the_module_stays_reachable():
+    import importlib
+
+    import micrograd_nn
+    from micrograd_nn import CannotCheckError, GradcheckReport
+    from micrograd_nn import gradcheck as function
+    from micrograd_nn import gradcheck_report as report
+
+    module = importlib.import_module("micrograd_nn.gradcheck")
+    assert callable(function) and function is module.gradcheck
+    assert report is module.gradcheck_report and GradcheckReport is module.GradcheckReport
+    assert CannotCheckError is module.CannotCheckError
+    assert {"gradcheck_report", "GradcheckReport", "CannotCheckError"} <= set(micrograd_nn.__all__)
