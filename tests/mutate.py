@@ -344,6 +344,8 @@ def main() -> int:
     parser.add_argument("--stages", default="",
                         help="only the checker stages ('checker'): for quick runs on the "
                              "checker files")
+    parser.add_argument("--offset", type=int, default=0,
+                        help="with --sample, start at this mutant (another sample)")
     parser.add_argument("--sample", type=int, default=1,
                         help="run every N-th mutant only (deterministic; the score says so)")
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
@@ -351,7 +353,8 @@ def main() -> int:
     if args.worker:
         worker(args.worker)
         return 0
-    todo = [m for m in mutants() if re.search(args.match, m.key)][::max(1, args.sample)]
+    todo = [m for m in mutants() if re.search(args.match, m.key)][
+        args.offset::max(1, args.sample)]
     if args.list:
         print("\n".join(m.key for m in todo))
         return 0
@@ -385,7 +388,8 @@ def main() -> int:
         print(f"SURVIVED: {m.key}")
     score = 100.0 * killed / counted if counted else 100.0
     if args.sample > 1:
-        print(f"a sample: every {args.sample}th mutant (--sample {args.sample})")
+        print(f"a sample: every {args.sample}th mutant from #{args.offset} "
+              f"(--sample {args.sample} --offset {args.offset})")
     print(f"{len(todo)} mutants, {len(equivalent)} equivalent, {killed} killed, "
           f"{len(survivors)} survived: score {killed}/{counted} = {score:.1f}% "
           f"({time.monotonic() - start:.0f} s)")
