@@ -55,9 +55,19 @@ def load_digits_split() -> tuple[list[list[float]], list[list[float]], list[int]
     return X_train, X_test, y_train, y_test
 
 
+def write_split(argv: list[str] | None = None) -> None:
+    """``python examples/_data.py FILE``: write the digits split as JSON to FILE."""
+    parser = argparse.ArgumentParser(
+        prog="python examples/_data.py",
+        description="Write the digits split (scikit-learn's 8x8 digits, 80/20, random_state "
+                    f"42) as JSON to FILE, for {SPLIT_VARIABLE}=FILE where scikit-learn "
+                    "cannot be installed (PyPy).")
+    parser.add_argument("file", metavar="FILE", help="the JSON file to write")
+    args = parser.parse_args(argv)
+    split = load_digits_split()
+    with open(args.file, "w", encoding="utf-8") as f:
+        json.dump(split, f)
+
+
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit(f"usage: python {sys.argv[0]} FILE  (writes the digits split as JSON, for "
-                 f"{SPLIT_VARIABLE})")
-    with open(sys.argv[1], "w", encoding="utf-8") as f:
-        json.dump(load_digits_split(), f)
+    write_split()

@@ -40,7 +40,8 @@ def run(out: TextIO) -> dict[str, Any]:
           f"hinge loss is {final['loss']:.4f}; the last step's loss, with the L2 term, was "
           f"{history.loss[-1]:.4f}. {sum(history.seconds):.1f} s for {STEPS} steps.", file=out)
     return {"train_accuracy": final["accuracy"], "final_loss": history.loss[-1],
-            "hinge_loss_after": final["loss"], "params": model.num_params}
+            "hinge_loss_after": final["loss"], "params": model.num_params,
+            "steps": history.epochs}  # full batch: one step per epoch
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@
 4. The 9x9 Hessian of a 2-2-1 tanh network's squared error with respect to its weights,
    checked against central differences of its gradient.
 
-    python examples/newton.py [--json] [--out DIR]
+    python examples/newton.py [--json] [--out DIR]   # the diagram goes to DIR (default out/)
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import argparse
 import json
 import math
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -132,10 +131,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", action="store_true",
                         help="print the figures as one JSON object on stdout; the account "
                              "goes to stderr")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="directory for the diagram (default: a new temporary directory)")
+    parser.add_argument("--out", type=Path, default=Path("out"),
+                        help="directory for the diagram (default: out, as the other examples; "
+                             "made if missing)")
     args = parser.parse_args(argv)
-    directory = args.out or Path(tempfile.mkdtemp(prefix="newton-"))
+    directory = args.out
     out = sys.stderr if args.json else sys.stdout
     result = run(out, directory)
     if args.json:

@@ -10,7 +10,7 @@ import math
 import numbers
 from typing import Any
 
-__all__ = ["to_float", "short_repr", "check_int"]
+__all__ = ["to_float", "is_number", "short_repr", "check_int"]
 
 
 def to_float(x: Any, where: str) -> float:

@@ -6,12 +6,14 @@ define these names (or from ``micrograd_nn``):
 - ``text.py``: how a node is written (numbers, names, equations);
 - ``steps.py``: backward one step at a time;
 - ``value.py``: :class:`Value`, :class:`Constant`, the :class:`Op` base and :data:`OPS`;
-- ``ops.py``: one class per op.
+- ``ops.py``, ``functions.py``: one class per op (arithmetic; one-input functions).
 """
 
 from __future__ import annotations
 
 from .floats import exact_sum, stable_sigmoid
+from .functions import *  # noqa: F403  (every op class: micrograd_nn.engine.Exp ...)
+from .functions import __all__ as _functions
 from .modes import (
     AnomalyError,
     detect_anomaly,
@@ -21,27 +23,8 @@ from .modes import (
     records_nothing,
 )
 from .node import backward_lock, prepare_backward, topological_order
-from .ops import (
-    Abs,
-    Add,
-    Cos,
-    Div,
-    Exp,
-    Expm1,
-    Log,
-    Log1p,
-    Mul,
-    Neg,
-    Pow,
-    PowConst,
-    ReLU,
-    Sigmoid,
-    Sin,
-    Sqrt,
-    Sub,
-    Sum,
-    Tanh,
-)
+from .ops import *  # noqa: F403  (... micrograd_nn.engine.Mul and the rest)
+from .ops import __all__ as _arithmetic
 from .steps import BackwardStep
 from .text import format_number, node_names
 from .value import OPS, Constant, Op, Value, leaf, zero_grad
@@ -50,8 +33,5 @@ __all__ = [
     "Value", "Constant", "Op", "OPS", "stable_sigmoid", "exact_sum", "leaf", "zero_grad",
     "no_grad", "detect_anomaly", "gc_paused", "is_grad_enabled", "records_nothing",
     "AnomalyError", "topological_order", "BackwardStep", "node_names", "format_number",
-    "backward_lock", "prepare_backward",
-    # every op class (tests/test_layout.py holds this list to OPS)
-    "Abs", "Add", "Cos", "Div", "Exp", "Expm1", "Log", "Log1p", "Mul", "Neg", "Pow",
-    "PowConst", "ReLU", "Sigmoid", "Sin", "Sqrt", "Sub", "Sum", "Tanh",
+    "backward_lock", "prepare_backward", *_arithmetic, *_functions,
 ]

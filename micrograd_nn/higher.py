@@ -17,10 +17,8 @@ from typing import Any, Union
 
 from .checks import to_float
 from .custom import DerivativeMismatch
-from .gradcheck import (
-    CannotCheckError,
+from .differences import (
     Estimate,
-    GradcheckError,
     Judgement,
     check_tolerances,
     estimates,
@@ -28,13 +26,15 @@ from .gradcheck import (
     noise_limited,
     wider,
 )
+from .functions import Sqrt
+from .gradcheck import CannotCheckError, GradcheckError
 from .modes import AnomalyError, anomaly_enabled
 from .node import topological_order
-from .ops import PowConst, Sqrt
+from .ops import PowConst
 from .text import describe
 from .value import Constant, Op, Value, leaf
 
-__all__ = ["grad", "hessian", "gradgradcheck"]
+__all__ = ["grad", "hessian", "gradgradcheck", "saturating_power"]
 
 Adjoint = Union[float, Value]
 

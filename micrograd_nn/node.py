@@ -21,7 +21,9 @@ from __future__ import annotations
 import threading
 from typing import Any, ClassVar
 
-__all__ = ["Node", "NARY", "inputs_of", "walk", "topological_order", "backward_lock",
+from .checks import is_number
+
+__all__ = ["Node", "NARY", "inputs_of", "walk", "topological_order", "op_nodes", "backward_lock",
            "prepare_backward", "run_rules"]
 
 
@@ -93,8 +95,34 @@ class Node:
             raise TypeError(f"label must be a str, got {type(label).__name__} {label!r}")
         self._label = label
 
+    # --- comparisons: by data, for max(), sorted() and NumPy; == stays identity ----------
+    def __lt__(self, other: Any) -> bool:
+        o = _compared(other)
+        return NotImplemented if o is None else self.data < o
+
+    def __le__(self, other: Any) -> bool:
+        o = _compared(other)
+        return NotImplemented if o is None else self.data <= o
+
+    def __gt__(self, other: Any) -> bool:
+        o = _compared(other)
+        return NotImplemented if o is None else self.data > o
+
+    def __ge__(self, other: Any) -> bool:
+        o = _compared(other)
+        return NotImplemented if o is None else self.data >= o
+
+    __hash__ = object.__hash__
+
     def _backward(self) -> None:
         """A leaf passes nothing back; each op class defines its own rule."""
+
+
+def _compared(other: Any) -> Any:
+    """The number a Value compares with, or None where Python should ask ``other``."""
+    if isinstance(other, Node):
+        return other.data
+    return other if is_number(other) else None
 
 
 # ---------------------------------------------------------------------------------------

@@ -10,10 +10,15 @@ With g the gradient of parameter p at step t (t = 1, 2, ...) and lr the learning
 
 ``lr`` is a number or a schedule: a function of the number of steps already taken
 (0 for the first step) that returns the learning rate for this step.
+
+Every setting is checked when the optimizer is made: a finite number >= 0 (``lr``,
+``momentum``, ``alpha``, the betas; the last three below 1), and ``eps`` > 0 (it keeps a
+division away from 0). :meth:`Optimizer.step` is all or nothing.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Iterable
 from typing import Union
@@ -25,11 +30,15 @@ __all__ = ["Optimizer", "SGD", "Momentum", "RMSprop", "Adam", "OPTIMIZERS"]
 LearningRate = Union[float, Callable[[int], float]]
 
 
-def _check_rate(value: float, what: str, upper: float | None = None) -> float:
+def _check_rate(value: float, what: str, upper: float | None = None,
+                positive: bool = False) -> float:
+    """``value`` as a float: finite, >= 0 (> 0 when ``positive``), below ``upper``."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or \
-            not math.isfinite(value) or value < 0 or (upper is not None and value >= upper):
+            not math.isfinite(value) or value < 0 or (positive and value == 0) or \
+            (upper is not None and value >= upper):
         bound = f" and below {upper}" if upper is not None else ""
-        raise ValueError(f"{what} must be a finite number >= 0{bound}, got {value!r}")
+        low = "> 0" if positive else ">= 0"
+        raise ValueError(f"{what} must be a finite number {low}{bound}, got {value!r}")
     return float(value)
 
 
@@ -65,16 +74,49 @@ class Optimizer:
     def step(self) -> None:
         """Move every parameter by the rule of this optimizer, using its current ``grad``.
 
-        Refuses (FloatingPointError, nothing changed) when a gradient is NaN or infinite."""
+        All or nothing: every parameter's step (and the optimizer's new state) is worked
+        out first. When a gradient, a step, a new parameter value or the new state is NaN
+        or infinite, FloatingPointError names the parameter, and when the rule raises, its
+        error propagates; either way no parameter, no state and not the step count has
+        changed."""
         for i, p in enumerate(self.params):
             if not math.isfinite(p.grad):
-                name = f"'{p.label}'" if p.label else f"#{i}"
-                raise FloatingPointError(
-                    f"gradient of parameter {name} is {p.grad!r}; no parameter was changed")
+                raise FloatingPointError(f"gradient of parameter {self._name(i)} is "
+                                         f"{p.grad!r}; no parameter was changed")
         lr = self.learning_rate()
-        self.steps += 1
-        for i, p in enumerate(self.params):
-            p.data -= self.update(i, p.grad, lr)
+        saved = {k: copy.copy(v) for k, v in vars(self).items() if k != "params"}
+        try:
+            self.steps += 1
+            moved = [p.data - self.update(i, p.grad, lr) for i, p in enumerate(self.params)]
+            self._check_finite(moved)
+        except BaseException:
+            vars(self).update(saved)  # the state before this step (lists were copied)
+            raise
+        for p, data in zip(self.params, moved):
+            p.data = data
+
+    def _name(self, i: int) -> str:
+        label = self.params[i].label
+        return f"'{label}'" if label else f"#{i}"
+
+    def _check_finite(self, moved: list[float]) -> None:
+        """FloatingPointError naming the first parameter whose new value or per-parameter
+        state (any list as long as the parameters) is not finite."""
+        n = len(self.params)
+        states = [(k, v) for k, v in vars(self).items()
+                  if k != "params" and isinstance(v, list) and len(v) == n]
+        for i, data in enumerate(moved):
+            if not math.isfinite(data):
+                raise FloatingPointError(
+                    f"the step would make parameter {self._name(i)} {data!r} (gradient "
+                    f"{self.params[i].grad!r}); no parameter was changed")
+            for key, values in states:
+                value = values[i]
+                if isinstance(value, float) and not math.isfinite(value):
+                    raise FloatingPointError(
+                        f"the step would make {type(self).__name__}.{key} of parameter "
+                        f"{self._name(i)} {value!r} (gradient {self.params[i].grad!r}); "
+                        "no parameter was changed")
 
     def update(self, i: int, g: float, lr: float) -> float:
         """The amount to subtract from parameter ``i`` whose gradient is ``g``."""
@@ -123,7 +165,7 @@ class RMSprop(Optimizer):
                  eps: float = 1e-8) -> None:
         super().__init__(params, lr)
         self.alpha = _check_rate(alpha, "alpha", 1.0)
-        self.eps = _check_rate(eps, "eps")
+        self.eps = _check_rate(eps, "eps", positive=True)  # 0 would divide by 0
         self.square_avg = [0.0] * len(self.params)
 
     def update(self, i: int, g: float, lr: float) -> float:
@@ -144,7 +186,7 @@ class Adam(Optimizer):
             raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
         self.beta1 = _check_rate(betas[0], "beta1", 1.0)
         self.beta2 = _check_rate(betas[1], "beta2", 1.0)
-        self.eps = _check_rate(eps, "eps")
+        self.eps = _check_rate(eps, "eps", positive=True)  # 0 would divide by 0
         self.exp_avg = [0.0] * len(self.params)
         self.exp_avg_sq = [0.0] * len(self.params)
 

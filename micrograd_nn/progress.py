@@ -10,19 +10,26 @@ nothing; subclass it and override what you need). ``fit`` calls them in this ord
   ``{'loss': ..., 'accuracy': ..., 'seconds': ...}``, the values ``History`` just recorded
 * ``on_train_end(logs)`` after the last epoch, with the last epoch's logs
 
-``verbose`` in ``fit`` picks one of the displays below: :class:`ProgressBar` (one line
-redrawn in place with a carriage return, in a terminal and in a notebook), ``tqdm``'s bar
-when tqdm is installed, or :class:`EpochLines` (one line per epoch).
+``verbose=1`` in ``fit`` picks a display by where the output goes: in a terminal,
+:class:`ProgressBar` (one line redrawn in place with a carriage return), or ``tqdm``'s bar
+when tqdm is installed and the output is standard output; in a Jupyter notebook,
+:class:`NotebookBar` (one output updated in place while training, then the final bar as
+one printed line: a saved or nbconvert-exported notebook holds that line alone); anywhere
+else (a file, a pipe, a log), :class:`ProgressLines` (plain lines, at most one per tenth
+of the run, never a carriage return).
+``verbose=2`` gives :class:`EpochLines` (one line per epoch) everywhere.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 import time
 import warnings
 from typing import Any, TextIO
 
-__all__ = ["Callback", "ProgressBar", "EpochLines", "TqdmBar", "progress_display"]
+__all__ = ["Callback", "ProgressBar", "ProgressLines", "NotebookBar", "EpochLines", "TqdmBar",
+           "progress_display", "epoch_text"]
 
 Logs = dict[str, Any]
 
@@ -71,20 +78,16 @@ class EpochLines(Callback):
             print(epoch_text(epoch + 1, self.epochs, logs), file=self.file, flush=True)
 
 
-class ProgressBar(Callback):
-    """One line redrawn in place: ``[=====>    ] 120/300 Epoch 12/30 - loss: ...``.
+class _Bar(Callback):
+    """What the bars share: the run's progress (optimizer steps done of all) and the
+    figures to show beside it; subclasses decide when and where to show it."""
 
-    A carriage return moves back to the start of the line, which terminals and Jupyter
-    both honour. Redrawn after every epoch, and within an epoch at most every
-    ``interval`` seconds (so a long stochastic epoch does not flood the output)."""
-
-    def __init__(self, file: TextIO, width: int = 30, interval: float = 0.1) -> None:
-        self.file, self.width, self.interval = file, width, interval
+    def __init__(self, width: int = 30) -> None:
+        self.width = width
         self.total = self.done = self.epochs = self.epoch = 0
         self.logs: Logs = {}
         self.running = [0.0, 0]  # this epoch's summed batch loss and samples
-        self.drawn_at = self.start = time.perf_counter()
-        self.line_length = 0
+        self.start = time.perf_counter()
 
     def on_train_begin(self, logs: Logs) -> None:
         """Start the clock; the bar counts optimizer steps."""
@@ -92,38 +95,140 @@ class ProgressBar(Callback):
         self.start = time.perf_counter()
 
     def on_batch_end(self, step: int, logs: Logs) -> None:
-        """Advance; show this epoch's running mean loss (Keras does the same)."""
+        """Advance; keep this epoch's running mean loss (Keras shows the same)."""
         self.done = step + 1
         self.running[0] += logs["loss"] * logs["size"]
         self.running[1] += logs["size"]
         self.logs = {"loss": self.running[0] / self.running[1]}
         self.epoch = logs["epoch"] + 1
+
+    def on_epoch_end(self, epoch: int, logs: Logs) -> None:
+        """Keep the epoch's final figures."""
+        self.epoch, self.running = epoch + 1, [0.0, 0]
+        self.logs = {k: v for k, v in logs.items() if k != "seconds"}
+
+    def text(self) -> str:
+        """``[=====>    ] 120/300 Epoch 12/30 - loss: ...``"""
+        filled = self.width * self.done // max(self.total, 1)
+        bar = "=" * filled + (">" if filled < self.width else "") + " " * self.width
+        return f"[{bar[:self.width]}] {self.done}/{self.total} " + \
+            epoch_text(self.epoch, self.epochs, self.logs)
+
+    def finish(self) -> None:
+        """The final figures, with the run's total time."""
+        self.logs["seconds"] = time.perf_counter() - self.start
+
+
+class ProgressBar(_Bar):
+    """One line redrawn in place: ``[=====>    ] 120/300 Epoch 12/30 - loss: ...``.
+
+    A carriage return moves back to the start of the line, which a terminal honours (a file
+    or a pipe would keep every frame: :class:`ProgressLines` is for those). Redrawn after
+    every epoch, and within an epoch at most every ``interval`` seconds (so a long
+    stochastic epoch does not flood the output)."""
+
+    def __init__(self, file: TextIO, width: int = 30, interval: float = 0.1) -> None:
+        super().__init__(width)
+        self.file, self.interval = file, interval
+        self.drawn_at = time.perf_counter()
+        self.line_length = 0
+
+    def on_batch_end(self, step: int, logs: Logs) -> None:
+        """Advance, and redraw when ``interval`` has passed."""
+        super().on_batch_end(step, logs)
         if time.perf_counter() - self.drawn_at >= self.interval:
             self.draw()
 
     def on_epoch_end(self, epoch: int, logs: Logs) -> None:
         """Show the epoch's final figures."""
-        self.epoch, self.running = epoch + 1, [0.0, 0]
-        self.logs = {k: v for k, v in logs.items() if k != "seconds"}
+        super().on_epoch_end(epoch, logs)
         self.draw()
 
     def close(self) -> None:
         """Finish the line, with the total time."""
         if self.line_length:
-            self.logs["seconds"] = time.perf_counter() - self.start
+            self.finish()
             self.draw()
             print(file=self.file, flush=True)
 
     def draw(self) -> None:
         """Write the line over the previous one."""
-        filled = self.width * self.done // max(self.total, 1)
-        bar = "=" * filled + (">" if filled < self.width else "") + " " * self.width
-        text = f"[{bar[:self.width]}] {self.done}/{self.total} "
-        text += epoch_text(self.epoch, self.epochs, self.logs)
+        text = self.text()
         # Pad with spaces: a shorter line must cover what is left of the longer one.
         self.file.write("\r" + text.ljust(self.line_length))
         self.file.flush()
         self.line_length = len(text)
+        self.drawn_at = time.perf_counter()
+
+
+class ProgressLines(_Bar):
+    """The bar as plain lines, for a file, a pipe or a log: one line when an epoch ends
+    each tenth of the run (every epoch for 10 epochs or fewer), the last with the total
+    time; never a carriage return."""
+
+    def __init__(self, file: TextIO, width: int = 30) -> None:
+        super().__init__(width)
+        self.file = file
+        self.shown = -1  # steps done when the last line was printed
+
+    def on_epoch_end(self, epoch: int, logs: Logs) -> None:
+        """Print a line when the run has passed another tenth (the last waits for close)."""
+        super().on_epoch_end(epoch, logs)
+        tenth = 10 * (epoch + 1) // max(self.epochs, 1)
+        if tenth > 10 * epoch // max(self.epochs, 1) and epoch + 1 < self.epochs:
+            self.line()
+
+    def close(self) -> None:
+        """The last line, with the total time (also where training stopped on an error)."""
+        if self.done != self.shown and (self.done or self.epoch):
+            self.finish()
+            self.line()
+
+    def line(self) -> None:
+        """Print the current figures as one line."""
+        print(self.text(), file=self.file, flush=True)
+        self.shown = self.done
+
+
+class NotebookBar(_Bar):
+    """The bar in a Jupyter notebook: one text output updated in place (IPython's display
+    updates), at most every ``interval`` seconds and after every epoch; when training ends
+    that output is emptied and the final bar printed to ``file`` as one line. The saved
+    notebook (and an nbconvert export) holds that line alone, never a carriage return."""
+
+    def __init__(self, file: TextIO, width: int = 30, interval: float = 0.1) -> None:
+        super().__init__(width)
+        self.file, self.interval = file, interval
+        self.drawn_at = time.perf_counter()
+        self.handle: Any = None
+
+    def on_batch_end(self, step: int, logs: Logs) -> None:
+        """Advance, and update when ``interval`` has passed."""
+        super().on_batch_end(step, logs)
+        if time.perf_counter() - self.drawn_at >= self.interval:
+            self.draw()
+
+    def on_epoch_end(self, epoch: int, logs: Logs) -> None:
+        """Show the epoch's final figures."""
+        super().on_epoch_end(epoch, logs)
+        self.draw()
+
+    def close(self) -> None:
+        """Empty the live output and print the final bar, with the total time, as a line."""
+        if self.handle is not None:
+            self.finish()
+            self.handle.update({"text/plain": ""}, raw=True)
+            print(self.text(), file=self.file, flush=True)
+
+    def draw(self) -> None:
+        """Show the bar: a new output the first time, an update of it after."""
+        # Only ever made inside a running kernel, where IPython is imported already.
+        display: Any = importlib.import_module("IPython.display").display
+        bundle = {"text/plain": self.text()}
+        if self.handle is None:
+            self.handle = display(bundle, raw=True, display_id=True)
+        else:
+            self.handle.update(bundle, raw=True)
         self.drawn_at = time.perf_counter()
 
 
@@ -166,14 +271,31 @@ def _tqdm() -> Any:
     return tqdm
 
 
+def _is_terminal(out: TextIO) -> bool:
+    try:
+        return bool(out.isatty())
+    except (AttributeError, ValueError, OSError):  # no isatty, or a closed stream
+        return False
+
+
+def _in_notebook(out: TextIO) -> bool:
+    """Is ``out`` a Jupyter kernel's output stream (ipykernel's OutStream)?"""
+    return type(out).__module__.startswith("ipykernel") and "IPython" in sys.modules
+
+
 def progress_display(verbose: int, every: int, file: TextIO | None) -> Callback | None:
-    """The display ``fit(verbose=...)`` asks for: None (0), a bar (1: tqdm's when it is
-    installed and the output is standard output, else :class:`ProgressBar`), or
-    :class:`EpochLines` (2)."""
+    """The display ``fit(verbose=...)`` asks for: None (0); for 1, by where the output
+    goes (module docstring): tqdm's bar (a terminal's standard output, tqdm installed),
+    :class:`ProgressBar` (a terminal), :class:`NotebookBar` (a notebook) or
+    :class:`ProgressLines` (anything else); :class:`EpochLines` (2)."""
     if verbose == 0:
         return None
     out = file if file is not None else sys.stdout
     if verbose == 2:
         return EpochLines(out, every)
+    if _in_notebook(out):
+        return NotebookBar(out)
+    if not _is_terminal(out):
+        return ProgressLines(out)
     tqdm = _tqdm() if file is None else None
     return TqdmBar(tqdm, out) if tqdm is not None else ProgressBar(out)

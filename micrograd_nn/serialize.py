@@ -9,7 +9,10 @@ A file looks like::
 :func:`save` is atomic: it writes a temporary file in the target's directory, flushes and
 fsyncs it, then renames it over the target (``os.replace``), so a crash or a kill at any
 moment leaves either the old file or the new one, never a truncated mix. A temporary file
-that a killed save leaves behind is removed by the next save to the same file.
+that a killed save leaves behind is removed by the next save to the same file. Where
+``open(path, "w")`` would fail (a read-only file, a missing folder), ``save`` fails the same
+way naming ``path``; a FIFO, device or socket is refused and never replaced; where only the
+file, not its folder, is writable, ``save(..., atomic=False)`` writes in place.
 
 :func:`load` checks everything (the JSON, the architecture, every number: a finite real,
 not a bool) before it changes anything: on any problem it raises :class:`ModelFileError`
@@ -19,6 +22,7 @@ and the model keeps the weights it had.
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import math
 import os
@@ -36,6 +40,7 @@ FORMAT = "micrograd_nn.mlp"
 VERSION = 1
 _MAX_DIGITS = 400  # a longer number literal is no weight (and could be slow to parse)
 _TEMP = ".micrograd-tmp"
+_MAX_PREFIX = 255 - 45  # a file name's limit (255 bytes) less pid, random part and _TEMP
 _TEMP_TAIL = re.compile(r"([1-9][0-9]{0,8})\.[0-9a-f]{16}" + re.escape(_TEMP))  # pid.random
 _Path = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]  # what open() takes
 
@@ -75,32 +80,114 @@ def _check_model(model: Any) -> MLP:
     return model
 
 
-def save(model: MLP, path: _Path) -> None:
+def save(model: MLP, path: _Path, atomic: bool = True) -> None:
     """Write ``model``'s architecture and parameters to ``path`` as JSON, atomically.
 
-    ``path`` is any file name ``open()`` takes (str, bytes or a path object). A symlink
-    is written through, as ``open(path, "w")`` would: its target gets the new content
-    and the link stays a link."""
+    ``path`` is any file name ``open()`` takes (str, bytes or a path object). Where
+    ``open(path, "w")`` would fail, ``save`` fails the same way (the same OSError, naming
+    ``path``): a missing folder, a read-only file, a folder or file you may not write. A
+    symlink is written through, as ``open(path, "w")`` would: its target gets the new
+    content and the link stays a link. A FIFO, a device or a socket is refused with
+    :class:`ModelFileError` (as :func:`load` refuses them) and never replaced.
+
+    With ``atomic=True`` (the default) the text goes to a temporary file beside the target,
+    which is then renamed over it: a crash leaves the old file or the new one, never a
+    mix. That needs a folder you may write in; where only the file is writable,
+    ``save`` raises PermissionError saying so, and ``atomic=False`` writes the file in
+    place (as ``open(path, "w")`` does: a crash mid-write can leave it truncated)."""
     text = json.dumps(_document(_check_model(model)), allow_nan=False) + "\n"
-    # Renaming over the link itself would replace it with a plain file.
-    target = os.path.realpath(os.fsdecode(path))
-    if os.path.islink(target):  # realpath stops at a symlink loop; open() refuses one
-        raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), target)
+    shown = os.fsdecode(path)  # errors name the user's path, never the temporary one
+    try:
+        target = _writable_target(shown)
+        if atomic:
+            _replace_atomically(target, text, shown)
+        else:
+            _write_in_place(target, text, shown)
+    except OSError as e:
+        if e.filename == shown:
+            raise
+        raise _renamed(e, shown) from None
+
+
+def _renamed(error: OSError, shown: str) -> OSError:
+    """The same kind of OSError, naming ``shown`` instead of the file it was raised on."""
+    return type(error)(error.errno, error.strerror or str(error), shown)
+
+
+def _writable_target(shown: str) -> str:
+    """The real file ``shown`` names (symlinks followed), after checking that
+    ``open(shown, "w")`` could write it; ModelFileError for a special file."""
+    if shown == "":
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), shown)
+    if shown.endswith((os.sep, os.altsep or os.sep)):  # names a folder; realpath drops the /
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), shown)
+    # Renaming over a link itself would replace it with a plain file: write its target.
+    target = os.path.realpath(shown)
+    try:
+        info = os.lstat(target)
+    except FileNotFoundError:
+        return target  # a new file (the folder is checked when it is created)
+    if stat.S_ISLNK(info.st_mode):  # realpath stops at a symlink loop; open() refuses one
+        raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), shown)
+    if stat.S_ISDIR(info.st_mode):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), shown)
+    if not stat.S_ISREG(info.st_mode):
+        raise ModelFileError(f"cannot save to {shown!r}: it is {_kind(info.st_mode)}, not a "
+                             "regular file (save never replaces a special file)")
+    # Opening without O_TRUNC changes nothing, and asks the system exactly what
+    # open(path, "w") would (the rename below would bypass a read-only file's mode).
+    fd = os.open(target, os.O_WRONLY | _WRITE_FLAGS)
+    os.close(fd)
+    return target
+
+
+def _kind(mode: int) -> str:
+    kinds = [(stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+             (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")]
+    return next((name for test, name in kinds if test(mode)), "a special file")
+
+
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+# O_NONBLOCK: should a FIFO be swapped in after the check, opening it fails or returns at
+# once (then fstat refuses it) instead of waiting for a reader; O_NOCTTY: as for reading.
+_WRITE_FLAGS = getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | _CLOEXEC
+
+
+def _replace_atomically(target: str, text: str, shown: str) -> None:
     directory, name = os.path.split(target)
     # The host and process id in the name let a later save tell a killed save's leftover
     # from a live saver's file (the random part keeps this process's threads apart).
     prefix = f".{name}.{socket.gethostname()}."
+    if len(os.fsencode(prefix)) > _MAX_PREFIX:  # the temporary name must fit where name does
+        digest = hashlib.sha256(os.fsencode(f"{name}\0{socket.gethostname()}")).hexdigest()
+        prefix = f".{digest[:32]}."
     _remove_stale_temporaries(directory, prefix)
     tmp = os.path.join(directory, f"{prefix}{os.getpid()}.{secrets.token_hex(8)}{_TEMP}")
-    # 0666 less the umask, as open(path, "w") gives (mkstemp would make it private, 0600)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        # 0666 less the umask, as open(path, "w") gives (mkstemp would make it private)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _CLOEXEC, 0o666)
+    except PermissionError as e:
+        if os.path.exists(target):  # open(path, "w") would work: say why save does not
+            raise PermissionError(
+                e.errno, f"cannot save atomically: the folder {directory!r} is not writable "
+                "(save writes a temporary file beside the target and renames it over it); "
+                "save(model, path, atomic=False) writes the file in place", shown) from None
+        raise
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             _keep_mode(target, f.fileno())
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, target)
+        _writable_target(target)  # still a regular file we may write (no swap since)
+        try:
+            os.replace(tmp, target)
+        except PermissionError as e:  # a sticky folder (/tmp): only the owner may replace
+            raise PermissionError(
+                e.errno, f"cannot save atomically: the folder {directory!r} does not let "
+                "this user replace the file (a sticky folder, such as /tmp, lets only its "
+                "owner do that); save(model, path, atomic=False) writes the file in place",
+                shown) from None
     except BaseException:
         # Also on KeyboardInterrupt: no half-written temporary file is left behind.
         try:
@@ -109,6 +196,20 @@ def save(model: MLP, path: _Path) -> None:
             pass
         raise
     _fsync_directory(directory)
+
+
+def _write_in_place(target: str, text: str, shown: str) -> None:
+    """``open(target, "w")``'s way: truncate and write (not atomic), then fsync."""
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | _WRITE_FLAGS, 0o666)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):  # swapped in since the check
+            raise ModelFileError(f"cannot save to {shown!r}: it is no longer a regular file")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(f.fileno(), True)
+        f.truncate(0)
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def _remove_stale_temporaries(directory: str, prefix: str) -> None:
@@ -140,12 +241,19 @@ def _alive(pid: int) -> bool:
 
 
 def _keep_mode(target: str, fd: int) -> None:
-    """A file that replaces another keeps the other's permission bits."""
+    """A file that replaces another keeps the other's permission bits, and its owner and
+    group where this process may set them (root saving over a user's file), as writing
+    into the file would."""
     try:
-        mode = stat.S_IMODE(os.stat(target).st_mode)
+        info = os.stat(target)
     except OSError:
         return
-    os.fchmod(fd, mode)
+    if hasattr(os, "fchown") and (info.st_uid, info.st_gid) != (os.geteuid(), os.getegid()):
+        try:
+            os.fchown(fd, info.st_uid, info.st_gid)
+        except OSError:
+            pass  # an ordinary user cannot give a file away: it stays theirs
+    os.fchmod(fd, stat.S_IMODE(info.st_mode))  # after chown, which may clear setgid
 
 
 def _fsync_directory(directory: str) -> None:

@@ -29,7 +29,7 @@ from typing import Any, Union
 
 from .gradcheck import GradcheckError, GradcheckReport, check_ops, gradcheck, gradcheck_report
 from .modes import no_grad
-from .value import Value
+from .value import OPS, Domain, Op, Value
 
 __all__ = [
     "assert_gradcheck", "assert_grads_close", "check_ops", "GradcheckError",
@@ -86,25 +86,23 @@ def assert_grads_close(values: Value | Sequence[Value], expected: float | Sequen
 # fixed and a finite difference evaluates the very same ops.
 
 LIMIT = 10.0  # a node whose |value| exceeds this is scaled down by a power of ten
-POSITIVE = 0.1  # log, sqrt, fractional powers and Value-exponent bases get at least this
+MARGIN = 0.1  # operands stay at least this far inside a domain's edge (log, sqrt, log1p)
+AVOID = 0.25  # ... and this far from the points a domain avoids (kinks, poles)
 NONZERO = 0.25  # divisors and bases of negative powers: |x| at least this
-KINK = 0.05  # relu and abs arguments at least this far from 0: a difference sees no kink
-LOG1P_FLOOR = -0.9  # log1p arguments at least this (its domain is x > -1)
-# |argument| bounds: exp and expm1 stay small; tanh and sigmoid because their derivative is
-# computed from the saturated output (1 - t*t), whose relative error grows past |x| ~ 8.
-EXP_BOUND, SQUASH_BOUND, EXPONENT_BOUND, CUSTOM_BOUND = 5.0, 6.0, 3.0, 3.0
+EXPONENT_BOUND, CUSTOM_BOUND = 3.0, 3.0
 EXPONENTS = (2, 3, 0, 1, -1, -2, 0.5, 1.5, -0.5, 2.5, 0.3)
 BASES = (2, 0.5, 3.0, math.e, 10)
-# The methods the generator calls, and the guard each operand goes through.
-UNARY_GUARDS = {"exp": "exp", "expm1": "exp", "log": "positive", "sqrt": "positive",
-                "log1p": "log1p", "tanh": "squash", "sigmoid": "squash", "relu": "kink",
-                "abs": "kink", "sin": None, "cos": None, "neg": None}
-_OP_CLASS = {"exp": "Exp", "expm1": "Expm1", "log": "Log", "sqrt": "Sqrt", "log1p": "Log1p",
-             "tanh": "Tanh", "sigmoid": "Sigmoid", "relu": "ReLU", "abs": "Abs", "sin": "Sin",
-             "cos": "Cos", "neg": "Neg"}
+# The unary ops the generator calls, by Value method name, each guarded by the domain its
+# class declares (``Op.domains``): every one-input op without parameters in OPS, and neg.
+UNARY_OPS: dict[str, type[Op]] = {
+    cls.method: cls for cls in OPS.values()
+    if not cls.params and not cls.method.startswith("__") and cls.method != "sum"
+    and len(inspect.signature(cls.forward).parameters) == 1}
+UNARY_OPS["neg"] = OPS["Neg"]
 EXPRESSION_OPS: tuple[str, ...] = tuple(sorted(
-    {"Add", "Sub", "Mul", "Div", "PowConst", "Pow", "Sum"} | set(_OP_CLASS.values())))
-"""The op classes (names as in ``micrograd_nn.engine.OPS``) :func:`expressions` draws."""
+    {"Add", "Sub", "Mul", "Div", "PowConst", "Pow", "Sum"} |
+    {cls.__name__ for cls in UNARY_OPS.values()}))
+"""The op classes (names as in ``micrograd_nn.OPS``) :func:`expressions` draws."""
 
 Number = Union[int, float]
 
@@ -253,11 +251,6 @@ class _Builder:
             return self.emit("*", len(self.vals) - 1, Num(_shrink(size, LIMIT)))
         return len(self.vals) - 1
 
-    def positive(self, i: int) -> int:
-        if self.value(i) >= POSITIVE:
-            return i
-        return self.emit("+", self.emit("*", i, i), Num(0.5))
-
     def nonzero(self, i: int) -> int:
         return i if abs(self.value(i)) >= NONZERO else self.emit("+", i, Num(1.0))
 
@@ -265,18 +258,21 @@ class _Builder:
         size = abs(self.value(i))
         return i if size <= bound else self.emit("*", i, Num(_shrink(size, bound)))
 
-    def guard(self, kind: str | None, i: int) -> int:
-        """Operand ``i`` brought into the domain that ``kind`` (of UNARY_GUARDS) names."""
-        if kind == "exp":
-            return self.bounded(i, EXP_BOUND)
-        if kind == "squash":
-            return self.bounded(i, SQUASH_BOUND)
-        if kind == "positive":
-            return self.positive(i)
-        if kind == "kink":
-            return i if abs(self.value(i)) >= KINK else self.emit("+", i, Num(0.25))
-        if kind == "log1p" and self.value(i) < LOG1P_FLOOR:
-            return self.emit("+", self.emit("*", i, i), Num(-0.5))  # x*x - 0.5 >= -0.5
+    def into(self, domain: Domain, i: int) -> int:
+        """Operand ``i`` brought inside ``domain`` by guard ops: scaled down past its bound,
+        mapped above its low edge (``x*x + low + 0.5``) or below its high edge, and moved
+        off each point it avoids (``x + 2*AVOID``)."""
+        i = self.bounded(i, min(domain.bound, LIMIT))
+        if self.value(i) < domain.low + MARGIN:
+            i = self.emit("+", self.emit("*", i, i), Num(domain.low + 0.5))
+        elif self.value(i) > domain.high - MARGIN:
+            i = self.emit("-", Num(domain.high - 0.5), self.emit("*", i, i))
+        x = self.value(i)
+        for point in domain.avoid:
+            if domain.period:
+                point += round((x - point) / domain.period) * domain.period
+            if abs(x - point) < AVOID:
+                return self.emit("+", i, Num(2 * AVOID))
         return i
 
     def close(self) -> Expr:
@@ -306,19 +302,19 @@ def _binary(b: _Builder, op: str, form: int, i: int, j: int, num: Number) -> Non
 def _power(b: _Builder, i: int, n: Number) -> None:
     x = b.pick(i)
     if not float(n).is_integer():
-        x = b.positive(x)
+        x = b.into(OPS["PowConst"].domains[0], x)
     elif n < 0:
         x = b.nonzero(x)
     b.emit("**", x, Num(n))
 
 
 def _unary(b: _Builder, op: str, i: int) -> None:
-    b.emit(op, b.guard(UNARY_GUARDS[op], b.pick(i)))
+    b.emit(op, b.into(UNARY_OPS[op].domains[0], b.pick(i)))
 
 
 def _value_power(b: _Builder, i: int, j: int) -> None:
-    base = b.positive(b.pick(i))
-    b.emit("**", base, b.bounded(b.pick(j), EXPONENT_BOUND))
+    base, exponent = OPS["Pow"].domains
+    b.emit("**", b.into(base, b.pick(i)), b.into(exponent, b.pick(j)))
 
 
 def _number_power(b: _Builder, base: Number, i: int) -> None:
@@ -400,7 +396,7 @@ def _builtin_steps() -> Any:
     return [
         *[st.tuples(st.just(_binary), st.just(op), st.integers(0, 2), index, index, number)
           for op in "+-*/"],
-        *[st.tuples(st.just(_unary), st.just(op), index) for op in UNARY_GUARDS],
+        *[st.tuples(st.just(_unary), st.just(op), index) for op in sorted(UNARY_OPS)],
         st.tuples(st.just(_power), index, st.sampled_from(EXPONENTS)),
         st.tuples(st.just(_number_power), st.sampled_from(BASES), index),
         st.tuples(st.just(_value_power), index, index),

@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from .checks import check_int
-from .losses import LOSSES, bce_with_logits, hinge, l2_penalty
-from .modes import gc_paused, no_grad
+from .losses import LOSSES, bce, bce_with_logits, hinge, l2_penalty
+from .modes import gc_paused, is_grad_enabled, no_grad
 from .nn import Module
 from .optim import OPTIMIZERS, Adam, Optimizer
-from .progress import Callback, progress_display
+from .progress import progress_display
 from .value import Value
 
-__all__ = ["History", "Callback", "fit", "evaluate", "predict", "accuracy", "two_moons"]
+__all__ = ["History", "fit", "evaluate", "predict", "accuracy", "two_moons"]
 
 LossFn = Callable[[Any, Any], Value]
 _ZERO_THRESHOLD_LOSSES = (bce_with_logits, hinge)  # their outputs are scores: decide at 0
@@ -85,21 +85,50 @@ def _resolve_optimizer(optimizer: Optimizer | str | None, model: Module) -> Opti
     return OPTIMIZERS[optimizer](model.parameters())
 
 
-def _check_metrics(metrics: Sequence[str]) -> list[str]:
+def _check_metrics(metrics: Sequence[str] | str) -> list[str]:
     names = []
-    for m in metrics:
+    for m in [metrics] if isinstance(metrics, str) else metrics:  # one name is that metric
         if m not in ("accuracy", "acc"):
             raise ValueError(f"unknown metric {m!r}; the metric available is 'accuracy'")
         names.append("accuracy")
     return names
 
 
-def _check_data(X: Sequence[Any], y: Sequence[Any]) -> int:
+def _check_data(X: Sequence[Any], y: Sequence[Any], purpose: str = "train on") -> int:
     if len(X) != len(y):
         raise ValueError(f"X has {len(X)} samples but y has {len(y)}")
     if len(X) == 0:
-        raise ValueError("no samples to train on")
+        raise ValueError(f"no samples to {purpose}")
     return len(X)
+
+
+def _check_l2(l2: float) -> float:
+    if isinstance(l2, bool) or not isinstance(l2, numbers.Real):
+        raise TypeError(f"l2 must be a number, got {type(l2).__name__} {l2!r}")
+    if not math.isfinite(l2) or l2 < 0:
+        raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
+    return float(l2)
+
+
+def _output_activation(model: Module) -> str | None:
+    """The activation of the model's output (an MLP's last layer, a Layer's or a Neuron's),
+    or None for a module it cannot be read from."""
+    layers = getattr(model, "layers", None)
+    last = layers[-1] if isinstance(layers, list) and layers else model
+    activation = getattr(last, "activation", None)
+    return activation if isinstance(activation, str) else None
+
+
+def _check_probabilities(loss_fn: LossFn, model: Module) -> None:
+    """``bce`` reads outputs as probabilities: refuse a model whose output is not one (a
+    linear output is clamped to [1e-12, 1 - 1e-12] and passes no gradient back)."""
+    activation = _output_activation(model)
+    if loss_fn is bce and activation is not None and activation != "sigmoid":
+        raise ValueError(
+            f"loss 'bce' needs probabilities, but the model's output is {activation!r}: "
+            "outside (0, 1) bce is clamped and passes no gradient back, so nothing would "
+            "train. Use output_activation=\"sigmoid\", or keep the output linear and "
+            "use loss=\"bce_with_logits\"")
 
 
 def _threshold(loss: LossFn, y: Sequence[Any]) -> float:
@@ -139,6 +168,9 @@ def _batches(n: int, batch_size: int | None, order: list[int]) -> list[list[int]
 def _check_verbose(verbose: bool | int, log_every: int) -> tuple[int, int]:
     """``(level, every)``; ``verbose=k`` for k > 2 (earlier versions' every k-th epoch) is
     ``verbose=2, log_every=k``."""
+    if not isinstance(verbose, numbers.Integral):  # True and False are ints: 1 and 0
+        raise TypeError("verbose must be 0, 1 or 2 (or True/False, or k > 2 for a line every "
+                        f"k-th epoch), got {type(verbose).__name__} {verbose!r}")
     level = check_int(int(verbose), "verbose", minimum=0)
     every = check_int(log_every, "log_every", minimum=1)
     return (2, level) if level > 2 else (level, every)
@@ -173,10 +205,17 @@ def fit(model: Module, X: Sequence[Any], y: Sequence[Any], loss: str | LossFn = 
     ``l2 * Σ p^2`` over all parameters to each batch's loss.
 
     ``verbose`` (as in Keras): 0 (or False) prints nothing; 1 (or True) shows one progress
-    bar for the whole run, redrawn in place (tqdm's when tqdm is installed and ``file`` is
-    None, a built-in one otherwise); 2 prints one line per epoch (epoch, loss, metrics,
-    seconds), or every ``log_every``-th epoch and the last. ``verbose=k`` for k > 2 means
-    ``verbose=2, log_every=k``. Output goes to ``file`` (default stdout).
+    bar for the whole run: in a terminal redrawn in place (tqdm's when tqdm is installed
+    and ``file`` is None, a built-in one otherwise), in a notebook one output updated in
+    place, anywhere else (a file, a pipe) plain lines, at most one per tenth of the run;
+    2 prints one line per epoch (epoch, loss, metrics, seconds), or every ``log_every``-th
+    epoch and the last. ``verbose=k`` for k > 2 means ``verbose=2, log_every=k``; anything
+    but an int or a bool is a TypeError. Output goes to ``file`` (default stdout).
+
+    Refused before anything changes: a call inside ``no_grad()`` (RuntimeError: nothing
+    would train), ``loss="bce"`` on a model whose output is not ``sigmoid`` (ValueError
+    naming ``output_activation="sigmoid"`` and ``bce_with_logits``), a negative or
+    non-finite ``l2``, no samples. ``metrics`` may be one name (``"accuracy"``).
     ``callbacks``: objects with any of ``on_train_begin``, ``on_batch_end``,
     ``on_epoch_end``, ``on_train_end`` (see :mod:`micrograd_nn.progress`).
 
@@ -185,7 +224,12 @@ def fit(model: Module, X: Sequence[Any], y: Sequence[Any], loss: str | LossFn = 
     epoch. Accuracy reads a list of outputs by its argmax, a single output by which side of
     a threshold it is on: 0 for hinge / logits / -1,+1 targets, else 0.5.
     """
+    if not is_grad_enabled():
+        raise RuntimeError("fit() was called inside no_grad(): no graph would be recorded, "
+                           "so no gradient and no step; call fit outside the no_grad block")
     loss_fn = _resolve_loss(loss)
+    _check_probabilities(loss_fn, model)
+    l2 = _check_l2(l2)
     opt = _resolve_optimizer(optimizer, model)
     names = _check_metrics(metrics)
     n = _check_data(X, y)
@@ -270,10 +314,12 @@ def _data(out: Any) -> Any:
 @no_grad()
 def evaluate(model: Module, X: Sequence[Any], y: Sequence[Any], loss: str | LossFn = "mse",
              metrics: Sequence[str] = ("accuracy",)) -> dict[str, float]:
-    """Mean loss and metrics of ``model`` on ``X``/``y``, without recording a graph."""
+    """Mean loss and metrics of ``model`` on ``X``/``y``, without recording a graph
+    (ValueError for no samples, or ``loss="bce"`` on an output that is not ``sigmoid``)."""
     loss_fn = _resolve_loss(loss)
+    _check_probabilities(loss_fn, model)
     names = _check_metrics(metrics)
-    _check_data(X, y)
+    _check_data(X, y, "evaluate")
     outputs = [model(x) for x in X]
     result = {"loss": loss_fn(outputs, list(y)).data}
     for name in names:

@@ -3,10 +3,10 @@
 Read this module top to bottom: the registry :data:`OPS`, :class:`Value` (arithmetic that
 makes nodes, and backward), :class:`Constant`, how a node is made (honouring ``no_grad``
 and ``detect_anomaly``) and :class:`Op`, the base of the op classes. The op classes
-themselves are in ``ops.py``, above this module: each registers itself in :data:`OPS` when
-it is defined (the op attaches itself to the Value type), and each of Value's op methods is
-one line that applies the op named there. Why the engine is shaped this way, and where its
-speed comes from: ``docs/design.md``.
+themselves are in ``ops.py`` and ``functions.py``, above this module: each registers itself
+in :data:`OPS` when it is defined (the op attaches itself to the Value type), and each of
+Value's op methods is one line that applies the op named there. Why the engine is shaped
+this way, and where its speed comes from: ``docs/design.md``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import types
 from collections.abc import Iterable, Iterator
 from typing import Any, Callable, ClassVar, NamedTuple, TextIO, Union, cast
 
-from .checks import is_number, to_float
+from .checks import to_float
 from .floats import exact_sum
 from .modes import (
     AnomalyError,
@@ -34,7 +34,6 @@ from .text import describe, where
 __all__ = ["OPS", "Value", "Constant", "Op", "Domain", "leaf", "zero_grad", "make_node",
            "run_rules_checked"]
 
-Number = Union[int, float]
 Operand = Union["Value", int, float]
 _new = object.__new__
 
@@ -107,26 +106,8 @@ class Value(Node):
         return bundle
 
     def __float__(self) -> float:
+        """The number: ``float(v)`` is ``v.data``."""
         return self.data
-
-    # --- comparisons: by data, for max(), sorted() and NumPy; == stays identity ----------
-    def __lt__(self, other: Operand) -> bool:
-        o = _compared(other)
-        return NotImplemented if o is None else self.data < o
-
-    def __le__(self, other: Operand) -> bool:
-        o = _compared(other)
-        return NotImplemented if o is None else self.data <= o
-
-    def __gt__(self, other: Operand) -> bool:
-        o = _compared(other)
-        return NotImplemented if o is None else self.data > o
-
-    def __ge__(self, other: Operand) -> bool:
-        o = _compared(other)
-        return NotImplemented if o is None else self.data >= o
-
-    __hash__ = object.__hash__
 
     # --- arithmetic: each method makes one node of the op named (ops.py) ----------------
     def __add__(self, other: Operand) -> Value:
@@ -206,6 +187,7 @@ class Value(Node):
         return OPS["Neg"].apply(self)
 
     def __pos__(self) -> Value:
+        """``+x`` is x itself."""
         return self
 
     def __abs__(self) -> Value:
@@ -247,6 +229,10 @@ class Value(Node):
     def cos(self) -> Value:
         """cos x (op ``Cos``)."""
         return OPS["Cos"].apply(self)
+
+    def tan(self) -> Value:
+        """tan x (op ``Tan``)."""
+        return OPS["Tan"].apply(self)
 
     def log1p(self) -> Value:
         """ln(1 + x), accurate for small x (op ``Log1p``)."""
@@ -324,13 +310,6 @@ class Constant(Value):
 
     __slots__ = ()
     is_constant = True
-
-
-def _compared(other: Any) -> Any:
-    """The number a Value compares with, or None where Python should ask ``other``."""
-    if isinstance(other, Value):
-        return other.data
-    return other if is_number(other) else None
 
 
 def _explain_missing_grads(root: Value) -> None:
@@ -484,7 +463,8 @@ class Domain(NamedTuple):
     bound: float = math.inf
 
 
-_BUILTIN_MODULE = __name__.rsplit(".", 1)[0] + ".ops"
+_PACKAGE = __name__.rsplit(".", 1)[0]
+_BUILTIN_MODULES = (f"{_PACKAGE}.ops", f"{_PACKAGE}.functions")  # where the built-in ops live
 
 
 class Op(Value):
@@ -512,7 +492,7 @@ class Op(Value):
 
     def __init_subclass__(cls, register: bool = True, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if register and cls.__module__ == _BUILTIN_MODULE:
+        if register and cls.__module__ in _BUILTIN_MODULES:
             OPS[cls.__name__] = cls
 
     @classmethod

@@ -1,6 +1,7 @@
 """Each example, run as a user runs it (``python examples/NAME.py --json``), must reproduce
 its seed's figures. stdout must be exactly one JSON object; the account goes to stderr."""
 
+import functools
 import json
 import os
 import subprocess
@@ -12,6 +13,7 @@ from test_crosscheck_engine import LOSS_TRACE_SEED_000
 EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples")
 
 
+@functools.cache  # one run per session (tests/test_readme_figures.py too)
 def run_example(name):
     proc = subprocess.run([sys.executable, os.path.join(EXAMPLES, f"{name}.py"), "--json"],
                           capture_output=True, text=True, timeout=300, check=False)
@@ -63,3 +65,40 @@ def test_deep_network_every_optimizer_lowers_the_loss_from_the_same_start():
     assert result["initial_loss"] > 0.5
     assert all(v < result["initial_loss"] / 2 for v in result["final_loss"].values())
     assert result["final_loss"]["adam"] < result["final_loss"]["sgd"]
+
+
+def test_newton_leaves_no_temporary_folder_and_writes_its_diagram_under_out(tmp_path):
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch)}  # where tempfile would make a folder
+    proc = subprocess.run([sys.executable, os.path.join(EXAMPLES, "newton.py"), "--json"],
+                          capture_output=True, text=True, timeout=300, check=False,
+                          cwd=tmp_path, env=env)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert os.listdir(scratch) == []
+    if result["diagram"] is not None:  # Graphviz installed
+        assert os.path.samefile(os.path.join(tmp_path, result["diagram"]),
+                                tmp_path / "out" / "first_derivative.svg")
+
+
+def test_data_helper_is_a_real_command_line(tmp_path):
+    script = os.path.join(EXAMPLES, "_data.py")
+
+    def run(*args):
+        return subprocess.run([sys.executable, script, *args], capture_output=True, text=True,
+                              timeout=120, check=False, cwd=tmp_path)
+
+    for flag in ("--help", "-h"):
+        proc = run(flag)
+        assert proc.returncode == 0 and "usage:" in proc.stdout
+        assert "MICROGRAD_NN_DIGITS_JSON" in proc.stdout
+        assert os.listdir(tmp_path) == []  # no file named --help
+    proc = run()
+    assert proc.returncode == 2 and "usage:" in proc.stderr  # argparse's missing-argument
+    assert run("--bogus").returncode == 2 and os.listdir(tmp_path) == []
+    pytest.importorskip("sklearn", reason="the digits data needs scikit-learn")
+    proc = run("split.json")
+    assert proc.returncode == 0, proc.stderr
+    X_train, X_test, y_train, y_test = json.loads((tmp_path / "split.json").read_text())
+    assert (len(X_train), len(X_test)) == (1437, 360) and len(X_train[0]) == 64

@@ -9,8 +9,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from test_viz import SVG_NS, neuron
 
-from micrograd_nn import Constant, Value, topological_order, viz
-from micrograd_nn.engine import format_number
+from micrograd_nn import Constant, Value, format_number, topological_order, viz
 
 grad_colour = viz.dot.grad_colour
 
@@ -163,11 +162,13 @@ def test_page_is_one_svg_with_data_for_every_forward_and_backward_step(tmp_path)
     assert len(data["forward"]) == len(ops) and len(data["backward"]) == len(steps)
     assert f"Step 0 / {len(ops) + len(steps)}" in page
     names = data["names"]
-    assert [names[f[0]] for f in data["forward"]] == [n.label for n in ops]  # inputs first
-    assert data["forward"][-1][1:] == ["o = sigmoid(n)", "= sigmoid(7.0000) = 0.9991"]
+    assert [names[f["node"]] for f in data["forward"]] == [n.label for n in ops]  # inputs first
+    assert data["forward"][-1] == {"node": names.index("o"), "equation": "o = sigmoid(n)",
+                                   "numbers": "= sigmoid(7.0000) = 0.9991"}
     for step, row in zip(steps, data["backward"]):
-        assert names[row[0]] == step.node.label
-        assert row[1] == step.equation() and row[2] == step.lines()
+        assert names[row["node"]] == step.node.label
+        assert row["equation"] == step.equation() and row["lines"] == step.lines()
+        assert row["passed"] == list(step.passed)
     assert leaves["w1"].grad == 2.0 * o.data * (1 - o.data)  # grads left as backward's
     assert f"w1.grad = {format_number(leaves['w1'].grad)}" in data["done"]
     external = re.findall(r'(?:src|href)\s*=\s*"(?!#)[^"]*"|@import|url\(\s*["\']?http', page)
@@ -181,15 +182,13 @@ def test_page_changes_replay_to_backwards_grads_with_draw_dot_colours(tmp_path):
     data = viz.page.step_data(root, order)
     shown = {}
     for row in data["backward"]:
-        for k, text, fill in row[4]:
-            shown[k] = (text, fill)
+        for change in row["changes"]:
+            shown[change["node"]] = (change["grad"], change["fill"])
     scale = viz.dot.largest_grad(order)
     for k, node in enumerate(order):
         if node.grad and not isinstance(node, Constant):
             assert shown[k] == (f"grad {format_number(final[node])}",
                                 grad_colour(final[node], scale)), data["names"][k]
-    widest = data["widest"]
-    assert all(len(format_number(w)) >= len(format_number(final[n])) for n, w in zip(order, widest))
 
 
 def test_page_ids_are_unique_and_data_is_script_safe(tmp_path):
@@ -218,3 +217,154 @@ def test_page_says_what_to_do_when_graphviz_is_too_slow(monkeypatch):
     monkeypatch.setattr(viz.page, "run_dot", slow)
     with pytest.raises(ValueError, match="subgraph.*collapse='neuron'.*time_limit"):
         viz.step_page(diamond(), time_limit=0.01)
+
+
+# --- one pass: one walk, no grad written for the layout, the page's files inlined --------
+
+@pytest.fixture
+def walks(monkeypatch):
+    """Counts the graph walks made anywhere (the engine's walkers, under every name they
+    are imported as)."""
+    import sys
+
+    import micrograd_nn
+
+    graph = sys.modules[micrograd_nn.topological_order.__module__]
+    counted = {"n": 0, "depth": 0}
+    for name in ("topological_order", "walk", "op_nodes"):
+        original = getattr(graph, name, None)
+        if original is None:
+            continue
+
+        def counting(*args, _original=original, **kwargs):
+            counted["n"] += counted["depth"] == 0  # topological_order may call walk
+            counted["depth"] += 1
+            try:
+                return _original(*args, **kwargs)
+            finally:
+                counted["depth"] -= 1
+
+        for module in list(sys.modules.values()):
+            if module is not None and (module.__name__ or "").startswith("micrograd_nn") \
+                    and getattr(module, name, None) is original:
+                monkeypatch.setattr(module, name, counting)
+    return counted
+
+
+def test_the_page_walks_the_graph_once_besides_the_backward_pass_it_steps_through(walks):
+    from test_page_browser import mlp_loss
+
+    root = mlp_loss()
+    for _ in root.backward_steps():  # what stepping through backward costs on its own
+        pass
+    backward = walks["n"]
+    walks["n"] = 0
+    viz.step_page(root)
+    assert walks["n"] == backward + 1
+
+
+def test_frames_walk_the_graph_once_besides_the_backward_pass(walks):
+    root = mixed()
+    for _ in root.backward_steps():
+        pass
+    backward = walks["n"]
+    walks["n"] = 0
+    list(viz.frames.frame_graphs(root))
+    assert walks["n"] == backward + 1
+
+
+def test_laying_out_writes_no_grad_only_backward_does(monkeypatch, tmp_path):
+    """Whenever a box is drawn (for the page's one layout, or any frame), every node's grad
+    is backward's own: the old page and frames wrote each node's widest grad (and each
+    frame's grads) into the nodes to draw them."""
+    root = mixed()
+    final = final_grads(root)
+    drawn = []
+
+    def check(*args, _record=viz.dot._record, **kwargs):
+        drawn.append({n: n.grad for n in final} == final)
+        return _record(*args, **kwargs)
+
+    monkeypatch.setattr(viz.dot, "_record", check)
+    viz.step_page(root)
+    viz.backward_frames(root, tmp_path)
+    assert len(drawn) > 2 * len(final) and all(drawn)
+    assert {n: n.grad for n in final} == final
+
+
+def test_widest_grads_keeps_each_nodes_longest_text():
+    widest = viz.dot.widest_grads(3, [(0, 1.0), (0, -12.5), (0, 3.0), (2, 123456.0), (2, 1.0)])
+    assert widest == [-12.5, 0.0, 123456.0]
+
+
+def test_the_page_inlines_its_html_css_and_js_files_once_each():
+    page = viz.step_page(diamond())
+    for name in ("page.css", "page.js"):
+        text = viz.page.asset(name)
+        assert page.count(text) == 1
+        # Inlined in <style>/<script>: nothing in them may end the element early.
+        assert "</" not in text and "<!--" not in text
+    assert page.startswith(viz.page.asset("page.html").split("{{", 1)[0])
+
+
+def test_the_script_reads_steps_by_field_name_not_position():
+    script = viz.page.asset("page.js")
+    assert not re.search(r"\b(D\.\w+\[[^\]]+\]|step|change|forward|backward|[bcf])\[\d\]", script)
+    root = diamond()
+    data = viz.page.step_data(root, topological_order(root, leaves=True))
+    assert set(data["forward"][0]) == {"node", "equation", "numbers"}
+    assert set(data["backward"][0]) == {"node", "equation", "lines", "passed", "changes"}
+    assert set(data["backward"][0]["changes"][0]) == {"node", "grad", "fill"}
+    for name in ("numbers", "lines", "passed", "changes", "equation"):
+        assert f".{name}" in script  # the fields the page writes are the fields it reads
+
+
+HOSTILE = ["<!--", "</script>", "<script>alert(1)</script>", "a\u2028b\u2029c", "-->", "&amp;",
+           "{{data}}", "\\", "\"'"]
+
+
+def test_hostile_labels_survive_into_the_pages_data_unchanged():
+    from micrograd_nn import custom_op
+
+    op = custom_op("<!--op-->", lambda x: x + 1.0, lambda x: 1.0)
+    x = Value(0.5, HOSTILE[0])
+    out = x
+    for label in HOSTILE[1:]:
+        out = (out * 1.5).named(label)
+    out = op(out).named("</script><!--")
+    page = viz.step_page(out)
+    data = page_data(page)
+    assert data["names"][:1] == ["<!--"] and set(HOSTILE) <= set(data["names"])
+    assert data["names"][-1] == "</script><!--"
+    assert data["forward"][-1]["equation"] == "</script><!-- = <!--op-->(\"')"
+    block = page.split('id="steps-data">', 1)[1].split("</script>", 1)[0]
+    assert "<" not in block and "\u2028" not in block
+    assert page.count("</script>") == 2 and page.count('id="steps-data"') == 1
+
+
+def test_the_page_makes_no_step_but_backwards_own(monkeypatch):
+    """The forward text is written from the node, not borrowed from a made-up BackwardStep."""
+    from micrograd_nn import BackwardStep
+
+    made = []
+    init = BackwardStep.__init__
+
+    def counting(self, *args, **kwargs):
+        made.append(args[2] if len(args) > 2 else kwargs.get("node"))
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(BackwardStep, "__init__", counting)
+    root = mixed()
+    data = viz.page.step_data(root, topological_order(root, leaves=True))
+    assert len(made) == len(data["backward"]) == len(data["forward"])
+    assert data["forward"][0]["equation"] == "h = x * y"
+
+
+def test_frames_of_a_graph_with_hostile_names_render(tmp_path):
+    from micrograd_nn import custom_op
+
+    op = custom_op("<b>op</b>\\", lambda x: x + 1.0, lambda x: 1.0)
+    root = op((Value(0.5, "x\x00<!--") * 2.0).named("</script>")).named("\\")
+    paths = viz.backward_frames(root, tmp_path)
+    assert len(paths) == 3
+    assert "x\u2400<!--" in frame_texts(paths[-1]) and "<b>op</b>\\" in frame_texts(paths[1])

@@ -21,76 +21,70 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import mpmath
+import oracle
 import pytest
-from _exprgen import DPS, Dual
 from hypothesis import HealthCheck, given, settings
 from mpmath import mp, mpf
 
 from micrograd_nn import Constant, GradcheckError, Value, gradcheck, no_grad
-from micrograd_nn.engine import OPS, Tanh
+from micrograd_nn.functions import Tanh
 from micrograd_nn.higher import grad, gradgradcheck, hessian
 from micrograd_nn.node import walk
 from micrograd_nn.testing import expressions
+from micrograd_nn.value import OPS
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @dataclass(frozen=True)
 class Case:
-    """One way to build an op's node: ``build`` on Values, ``exact`` the same function on
-    mpmath numbers, inputs drawn from ``domain`` (away from kinks and poles), and whether
-    the derivative is a function of the inputs (None: not checked, e.g. x**1)."""
+    """One way to build an op's node, all derived from the op's class and its oracle line
+    (tests/oracle.py): ``build`` on Values, ``exact`` the same function on mpmath numbers,
+    inputs drawn inside the class's declared domains, and whether the derivative is a
+    function of the inputs (None: not checked, e.g. x**1, whose slope 1 is written 1*x**0)."""
 
-    arity: int
-    build: Callable[..., Any]
-    exact: Callable[..., Any]
-    domain: tuple[float, float] = (-2.0, 2.0)
-    varies: bool | None = True
-    away_from_zero: bool = False
+    cls: type
+    params: tuple[float, ...]
+
+    @property
+    def arity(self) -> int:
+        return oracle.arity(self.cls) or 3
+
+    def build(self, *leaves: Value) -> Value:
+        return oracle.make(self.cls, leaves, self.params)
+
+    @property
+    def exact(self) -> Callable[..., Any]:
+        return oracle.exact_function(self.cls, self.params)
+
+    @property
+    def varies(self) -> bool | None:
+        """True where some second derivative is nonzero (the derivative must be a graph);
+        False where all are 0 for an op without parameters (it must be a plain number)."""
+        xs = oracle.draw(self.cls, random.Random(0), box=2.0, count=self.arity)
+        n = len(xs)
+        curved = any(oracle.exact_partial(self.exact, xs, [2 if j == i else 0 for j in range(n)])
+                     for i in range(n)) or (n > 1 and oracle.exact_partial(
+                         self.exact, xs, [1, 1] + [0] * (n - 2)) != 0)
+        return True if curved else (None if self.params else False)
 
 
-def _power_case(n: float) -> Case:
-    fractional = not float(n).is_integer()
-    return Case(1, lambda x: x ** n, lambda x: x ** mpf(n),
-                (0.2, 2.5) if fractional or n < 0 else (-2.0, 2.0),
-                varies=None if n in (0, 1) else True)
+def _cases(cls: type) -> list[Case]:
+    """One case per choice of parameters (every exponent of EXPONENTS for a power)."""
+    count = len(oracle.EXPONENTS) if cls.params else 1
+    return [Case(cls, oracle.params_for(cls, k)) for k in range(count)]
 
 
-# The oracle: every op in OPS needs an entry (test_every_registered_op_has_an_oracle_entry).
-CASES: dict[str, list[Case]] = {
-    "Add": [Case(2, lambda x, y: x + y, lambda x, y: x + y, varies=False)],
-    "Sub": [Case(2, lambda x, y: x - y, lambda x, y: x - y, varies=False)],
-    "Mul": [Case(2, lambda x, y: x * y, lambda x, y: x * y)],
-    "Div": [Case(2, lambda x, y: x / y, lambda x, y: x / y, away_from_zero=True)],
-    "Neg": [Case(1, lambda x: -x, lambda x: -x, varies=False)],
-    "PowConst": [_power_case(n) for n in (2, 3, 0, 1, -1, -2, 0.5, 1.5, -0.5, 2.5)],
-    "Pow": [Case(2, lambda x, y: x ** y, lambda x, y: x ** y, (0.2, 2.5))],
-    "Exp": [Case(1, lambda x: x.exp(), mp.exp)],
-    "Log": [Case(1, lambda x: x.log(), mp.log, (0.1, 4.0))],
-    "Tanh": [Case(1, lambda x: x.tanh(), mp.tanh)],
-    "Sigmoid": [Case(1, lambda x: x.sigmoid(), lambda x: 1 / (1 + mp.exp(-x)))],
-    "ReLU": [Case(1, lambda x: x.relu(), lambda x: x if x > 0 else mpf(0), varies=False,
-                  away_from_zero=True)],
-    "Abs": [Case(1, lambda x: abs(x), abs, varies=False, away_from_zero=True)],
-    "Sqrt": [Case(1, lambda x: x.sqrt(), mp.sqrt, (0.1, 4.0))],
-    "Sin": [Case(1, lambda x: x.sin(), mp.sin, (-4.0, 4.0))],
-    "Cos": [Case(1, lambda x: x.cos(), mp.cos, (-4.0, 4.0))],
-    "Log1p": [Case(1, lambda x: x.log1p(), mp.log1p, (-0.8, 3.0))],
-    "Expm1": [Case(1, lambda x: x.expm1(), mp.expm1)],
-    "Sum": [Case(3, lambda *xs: Value.sum(xs), lambda *xs: sum(xs), varies=False)],
-}
+CASES: dict[str, list[Case]] = {name: _cases(cls) for name, cls in sorted(OPS.items())
+                                if name in oracle.ORACLE}
 ALL_CASES = [(name, case) for name, cases in CASES.items() for case in cases]
 CASE_IDS = [f"{name}-{k}" for name, cases in CASES.items() for k in range(len(cases))]
 
 
 def _points(case: Case, seed: int, count: int) -> list[list[float]]:
     rng = random.Random(seed)
-    points = []
-    while len(points) < count:
-        xs = [rng.uniform(*case.domain) for _ in range(case.arity)]
-        if not case.away_from_zero or all(abs(x) > 0.1 for x in xs):
-            points.append(xs)
-    return points
+    return [oracle.draw(case.cls, rng, box=2.0, margin=0.1, count=case.arity)
+            for _ in range(count)]
 
 
 def _leaves(xs: list[float]) -> list[Value]:
@@ -98,7 +92,8 @@ def _leaves(xs: list[float]) -> list[Value]:
 
 
 def test_every_registered_op_has_an_oracle_entry():
-    assert set(CASES) == set(OPS), "add the new op to CASES (its build and mpmath function)"
+    assert set(CASES) == set(OPS), (
+        f"add a line to ORACLE in tests/oracle.py for: {oracle.missing_entries()}")
 
 
 @pytest.mark.parametrize("name, case", ALL_CASES, ids=CASE_IDS)
@@ -142,7 +137,7 @@ def _partials(out: Value, xs: list[Value], order: int) -> dict[tuple[int, ...], 
 
 def _exact_partial(f: Callable[..., Any], xs: list[float], key: tuple[int, ...]) -> mpf:
     orders = tuple(key.count(i) for i in range(len(xs)))
-    with mp.workdps(DPS):
+    with mp.workdps(oracle.DPS):
         return mpmath.diff(f, [mpf(x) for x in xs], orders)
 
 
@@ -162,7 +157,7 @@ def test_second_and_third_derivatives_of_every_op_match_mpmath(name, case):
 
 def _exact_function(expr: Any) -> Callable[..., Any]:
     """The expression as a function of all its inputs, on mpmath numbers."""
-    return lambda *ts: expr.evaluate([Dual(t) for t in ts], Dual.sum)[-1].v
+    return oracle.expression_function(expr)
 
 
 # Observed: 5e-15 relative at most, and exactly 0 where the exact value is. The absolute

@@ -20,3 +20,17 @@ def test_tour_shows_each_step_checks_grads_trains_and_writes_the_page(tmp_path):
     assert accuracy >= 0.9
     assert page.exists() and "<svg" in page.read_text(encoding="utf-8")
     assert str(page) in text.replace("\n   ", " ")
+
+
+def test_help_is_plain_text_and_says_what_the_tour_prints(tmp_path):
+    help_text = subprocess.run([sys.executable, "-m", "micrograd_nn", "--help"],
+                               capture_output=True, text=True, timeout=60, check=True,
+                               cwd=tmp_path).stdout
+    assert "``" not in help_text  # reStructuredText markup, raw in a terminal
+    epochs, every = map(int, re.search(r"for (\d+) epochs, a progress line every (\d+)",
+                                       help_text).groups())
+    tour = subprocess.run([sys.executable, "-m", "micrograd_nn", "--page",
+                           str(tmp_path / "p.html")], capture_output=True, text=True,
+                          timeout=120, check=True, cwd=tmp_path).stdout
+    shown = [int(k) for k in re.findall(rf"^Epoch (\d+)/{epochs} ", tour, re.M)]
+    assert shown == list(range(every, epochs + 1, every))

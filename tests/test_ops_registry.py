@@ -1,11 +1,12 @@
-"""Every registered op, held to its one definition: the registry ``engine.OPS`` drives it all.
+"""Every registered op, held to its one definition: the registry ``OPS`` drives it all.
 
-For each op class: ``derivatives`` against a 50-digit mpmath oracle, ``_backward`` bit for bit
-against ``derivatives * g`` (edge inputs and non-finite grads included), the step text
-(``expr``, ``local_text``) evaluated as numbers, the docstring's derivative, the README's row,
-a Value method making the op, the fuzz generator drawing it, and ``backward_steps()`` against
-``backward()``. An op added to ``OPS`` without its oracle entry, README row or generator
-entry fails here.
+For each op class: ``derivatives`` against the 50-digit mpmath oracle (tests/oracle.py, one
+line per op; the inputs drawn from the class's declared ``domains``), its rule (``_backward``,
+generic or written out) bit for bit against ``derivatives * g`` (edge inputs and non-finite
+grads included), the step text (``expr``, ``local_text``) evaluated as numbers, the
+docstring's derivative, the README's row, the Value method it names making it, the fuzz
+generator drawing it, and ``backward_steps()`` against ``backward()``. An op added to ``OPS``
+without its oracle line, Value method or README row fails here, naming what is missing.
 """
 
 from __future__ import annotations
@@ -16,69 +17,30 @@ import pathlib
 import random
 import re
 
-import mpmath
+import oracle
 import pytest
 from mpmath import mp, mpf
+from oracle import EXPONENTS, ORACLE
 
 from micrograd_nn import Value
-from micrograd_nn.engine import OPS, Op, PowConst
+from micrograd_nn.ops import PowConst
+from micrograd_nn.testing import expressions
+from micrograd_nn.value import OPS, Op
 
 OP_NAMES = sorted(OPS)
 README = pathlib.Path(__file__).resolve().parent.parent / "README.md"
-DPS = 50
-EXPONENTS = (2.0, 3.0, 0.0, 1.0, -1.0, -2.0, 0.5, 1.5, -0.5, 2.5)
 
-# The oracle: each op's value in mpmath (``n`` is PowConst's exponent). It knows no
-# derivative rule; mpmath.diff differentiates it at 50 digits.
-ORACLE = {
-    "Add": lambda x, y: x + y,
-    "Sub": lambda x, y: x - y,
-    "Mul": lambda x, y: x * y,
-    "Div": lambda x, y: x / y,
-    "Neg": lambda x: -x,
-    "PowConst": lambda x, n: x ** n,
-    "Pow": lambda x, y: x ** y,
-    "Exp": mp.exp,
-    "Log": mp.log,
-    "Tanh": mp.tanh,
-    "Sigmoid": lambda x: 1 / (1 + mp.exp(-x)),
-    "ReLU": lambda x: x if x > 0 else mpf(0),
-    "Abs": abs,
-    "Sqrt": mp.sqrt,
-    "Sin": mp.sin,
-    "Cos": mp.cos,
-    "Log1p": lambda x: mp.log(1 + x),
-    "Expm1": lambda x: mp.exp(x) - 1,
-    "Sum": lambda *xs: mp.fsum(xs),
-}
 
-# Where each op's inputs are drawn for the oracle: an interval per input (a negative lower
-# bound and a "gap" keep relu/abs off their kink and divisors off 0).
-DOMAIN = {
-    "Add": [(-5, 5)] * 2, "Sub": [(-5, 5)] * 2, "Mul": [(-5, 5)] * 2,
-    "Div": [(-5, 5), (0.5, 5)], "Neg": [(-5, 5)], "PowConst": [(0.2, 4)],
-    "Pow": [(0.2, 4), (-3, 3)], "Exp": [(-5, 5)], "Log": [(0.05, 10)], "Tanh": [(-3, 3)],
-    "Sigmoid": [(-6, 6)], "ReLU": [(-5, 5)], "Abs": [(-5, 5)], "Sqrt": [(0.05, 10)],
-    "Sin": [(-6, 6)], "Cos": [(-6, 6)], "Log1p": [(-0.9, 5)], "Expm1": [(-5, 5)],
-    "Sum": [(-5, 5)] * 4,
-}
-SIGNED = {"Div"}  # the divisor's sign is drawn too
+def float_function(name: str):
+    """An op's oracle on floats (for evaluating the step text as numbers)."""
+    return lambda *a: float(ORACLE[name](*[mpf(x) for x in a]))
 
-# How the Value API makes each op (the README's expression column is checked to agree).
-MAKERS = {
-    "Add": lambda x, y: x + y, "Sub": lambda x, y: x - y, "Mul": lambda x, y: x * y,
-    "Div": lambda x, y: x / y, "Neg": lambda x: -x, "PowConst": lambda x, n: x ** n,
-    "Pow": lambda x, y: x ** y, "Exp": Value.exp, "Log": Value.log, "Tanh": Value.tanh,
-    "Sigmoid": Value.sigmoid, "ReLU": Value.relu, "Abs": abs, "Sqrt": Value.sqrt,
-    "Sin": Value.sin, "Cos": Value.cos, "Log1p": Value.log1p, "Expm1": Value.expm1,
-    "Sum": lambda *xs: Value.sum(xs),
-}
 
-FUNCTIONS = {"log": math.log, "exp": math.exp, "sin": math.sin, "cos": math.cos,
-             "tanh": math.tanh, "sqrt": math.sqrt, "log1p": math.log1p,
-             "expm1": math.expm1, "abs": abs, "relu": lambda a: max(a, 0.0),
-             "sigmoid": lambda a: 1 / (1 + math.exp(-a)), "sum": lambda *a: math.fsum(a),
-             "sign": lambda a: (a > 0) - (a < 0)}
+# The functions a step's text may call: each op's Value method by its oracle, and sign
+# (which Abs's derivative is written with).
+FUNCTIONS = {cls.method: float_function(name) for name, cls in OPS.items()
+             if name in ORACLE and not cls.method.startswith("__")}
+FUNCTIONS["sign"] = lambda a: (a > 0) - (a < 0)
 
 
 def same(a: float, b: float) -> bool:
@@ -90,39 +52,27 @@ def same(a: float, b: float) -> bool:
 
 
 def make(name: str, datas: list[float], n: float = 2.5) -> tuple[Value, list[Value]]:
-    """A node of op ``name`` over fresh leaves x0, x1, ... holding ``datas``."""
+    """A node of op ``name`` over fresh leaves x0, x1, ... holding ``datas`` (``n``: the
+    value of each parameter, e.g. a power's exponent)."""
+    cls = OPS[name]
     leaves = [Value(d, f"x{i}") for i, d in enumerate(datas)]
-    args = [leaves[0], n] if name == "PowConst" else leaves
-    return MAKERS[name](*args), leaves
+    return oracle.make(cls, leaves, (n,) * len(cls.params)), leaves
 
 
 def draw(name: str, rng: random.Random) -> list[float]:
-    """Random in-domain inputs for op ``name``."""
-    xs = [rng.uniform(lo, hi) for lo, hi in DOMAIN[name]]
-    if name in SIGNED:
-        xs[-1] *= rng.choice((-1, 1))
-    if name in ("ReLU", "Abs") and abs(xs[0]) < 0.1:
-        xs[0] += 0.5
-    return xs
+    """Random inputs for op ``name`` inside its declared domain."""
+    return oracle.draw(OPS[name], rng, box=3.0)
 
 
 def exact(name: str, datas: list[float], n: float) -> list[mpf]:
     """Each input's partial derivative of the oracle, by mpmath.diff at 50 digits."""
-    f = ORACLE[name]
-    fn = (lambda x: f(x, mpf(n))) if name == "PowConst" else f
-    with mp.workdps(DPS):
-        point = [mpf(d) for d in datas]
-        out = []
-        for i in range(len(datas)):
-            orders = tuple(1 if j == i else 0 for j in range(len(datas)))
-            out.append(mpmath.diff(fn, point, orders) if len(datas) > 1
-                       else mpmath.diff(fn, point[0]))
-        return out
+    cls = OPS[name]
+    return oracle.exact_gradient(oracle.exact_function(cls, (n,) * len(cls.params)), datas)
 
 
 def samples(name: str, purpose: str, count: int):
-    """``count`` seeded (node, leaves, inputs, exponent) of op ``name`` inside its domain,
-    cycling through the exponents (which only PowConst reads)."""
+    """``count`` seeded (node, leaves, inputs, parameter) of op ``name`` inside its domain,
+    cycling through the parameter values."""
     rng = random.Random(f"{purpose} {name}")
     for k in range(count):
         n = EXPONENTS[k % len(EXPONENTS)]
@@ -136,17 +86,33 @@ def local_derivatives(node: Value) -> tuple:
     return node.derivatives(node.data, *[v.data for v in node.inputs])  # type: ignore
 
 
+def arity(name: str) -> int:
+    """The op's number of inputs (2 for an n-ary op)."""
+    return oracle.arity(OPS[name]) or 2
+
+
 # --- the registry is complete ------------------------------------------------------------
 
 
-def test_every_op_has_an_oracle_a_domain_and_a_maker():
-    for table in (ORACLE, DOMAIN, MAKERS):
-        missing = sorted(set(OPS) - set(table))
-        assert not missing, f"ops without an entry in this test's tables: {missing}"
+def test_every_op_has_an_oracle_entry():
+    missing = oracle.missing_entries()
+    assert not missing, (f"ops without a line in ORACLE in tests/oracle.py (their value in "
+                         f"mpmath): {missing}")
 
 
 @pytest.mark.parametrize("name", OP_NAMES)
-def test_value_api_makes_a_node_of_the_class(name):
+def test_every_op_declares_a_value_method_and_domains(name):
+    cls = OPS[name]
+    assert cls.method and callable(getattr(Value, cls.method, None)), (
+        f"{name} (micrograd_nn/ops.py): set `method` to the Value method that makes it, and "
+        f"add that one-line method to Value in micrograd_nn/value.py")
+    n = oracle.arity(cls)
+    assert n is None or len(cls.domains) == n, (
+        f"{name} (micrograd_nn/ops.py): `domains` needs one Domain per input ({n})")
+
+
+@pytest.mark.parametrize("name", OP_NAMES)
+def test_the_value_method_makes_a_node_of_the_class(name):
     node, _ = make(name, draw(name, random.Random(name)))
     assert type(node) is OPS[name]
     assert node.op == OPS[name].op or isinstance(node, PowConst)
@@ -200,8 +166,7 @@ EDGES = (0.0, -0.0, 5e-324, 1e-300, 1e300, -1e300, 1.0, -2.0, 3.5, 0.75)
 
 def edge_nodes(name: str):
     """Nodes of op ``name`` over edge inputs (those its forward accepts), plus x op x."""
-    arity = len(DOMAIN[name]) if name != "Sum" else 2
-    combos = itertools.product(EDGES, repeat=arity)
+    combos = itertools.product(EDGES, repeat=arity(name))
     exps = EXPONENTS if name == "PowConst" else (2.5,)
     for datas, n in itertools.product(combos, exps):
         try:
@@ -210,9 +175,8 @@ def edge_nodes(name: str):
             pass
     for d in EDGES:
         x = Value(d, "x")
-        args = [x, 2.0] if name == "PowConst" else [x] * max(arity, 1)
         try:
-            yield MAKERS[name](*args)
+            yield oracle.make(OPS[name], [x] * arity(name), (2.0,) * len(OPS[name].params))
         except (ValueError, ArithmeticError):
             pass
     if name == "Sum":
@@ -316,7 +280,7 @@ def doc_parts(cls: type) -> tuple[str, str]:
 def test_docstring_states_value_and_derivative_for_every_input(name):
     value, deriv = doc_parts(OPS[name])
     assert value.startswith("z = "), f"{name}: docstring must open with 'z = ...'"
-    wrt = ["∂z/∂x_i"] if name == "Sum" else ["∂z/∂x", "∂z/∂y"][: len(DOMAIN[name])]
+    wrt = ["∂z/∂x_i"] if oracle.arity(OPS[name]) is None else ["∂z/∂x", "∂z/∂y"][: arity(name)]
     for w in wrt:
         assert f"{w} = " in deriv, f"{name}: docstring lacks '{w} = ...': {deriv!r}"
 
@@ -361,30 +325,18 @@ def test_readme_table_has_one_row_per_op_matching_its_docstring():
 # --- the fuzz generator draws every op ----------------------------------------------------
 
 
-def _generator():
-    """The property tests' expression strategy: micrograd_nn.testing.expressions once it
-    exists there, else tests/_exprgen.py."""
-    try:
-        from micrograd_nn.testing import expressions
-    except ImportError:
-        from _exprgen import expressions
-    return expressions
-
-
 def test_the_property_generator_draws_every_op():
     # Checked on what the generator makes, not on its private lists: every op class must
     # occur in the Value graphs of its expressions.
     from hypothesis import HealthCheck, given, settings
 
-    expressions = _generator()
     found: set[str] = set()
 
-    @settings(max_examples=100, derandomize=True, database=None, deadline=None,
+    @settings(max_examples=300, derandomize=True, database=None, deadline=None,
               suppress_health_check=list(HealthCheck))
     @given(expressions(max_ops=8, max_inputs=2))
     def collect(drawn):
-        # micrograd_nn.testing draws (f, inputs) pairs; tests/_exprgen.py drew an Expr
-        f, xs = drawn if isinstance(drawn, tuple) else (drawn, [Value(x) for x in drawn.inputs])
+        f, xs = drawn
         found.update(type(v).__name__ for v in _all_nodes(f(*xs)))
 
     collect()
@@ -503,12 +455,11 @@ def random_graph(rng: random.Random):
         nodes = list(leaves)
         for _ in range(12):
             name = r.choice(OP_NAMES)
-            k = len(DOMAIN[name]) if name != "Sum" else r.randint(1, 4)
+            k = oracle.arity(OPS[name]) or r.randint(1, 4)
             args = [r.choice(nodes) for _ in range(k)]
-            if name == "PowConst":
-                args = [args[0], r.choice(EXPONENTS)]
+            params = [r.choice(EXPONENTS) for _ in OPS[name].params]
             try:
-                nodes.append(MAKERS[name](*args))
+                nodes.append(oracle.make(OPS[name], args, params))
             except (ValueError, ArithmeticError):
                 pass
         return Value.sum(nodes[3:] or leaves), leaves

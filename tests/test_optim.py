@@ -140,3 +140,75 @@ def test_schedule_returning_a_negative_rate_raises():
     with pytest.raises(ValueError, match="step 0"):
         SGD([p], lr=lambda step: -1.0).step()
     assert p.data == 1.0
+
+
+# --- hyper-parameters refused at construction; step() all or nothing (issue 19) ---------
+
+@pytest.mark.parametrize("bad", [0.0, 0, -1e-8, math.nan, math.inf, -math.inf, True, "1e-8",
+                                 None])
+@pytest.mark.parametrize("make", [
+    lambda eps: Adam([Value(1.0)], eps=eps),
+    lambda eps: RMSprop([Value(1.0)], eps=eps)], ids=["Adam", "RMSprop"])
+def test_eps_must_be_a_finite_number_above_zero(make, bad):
+    with pytest.raises((ValueError, TypeError), match="eps"):
+        make(bad)
+
+
+@pytest.mark.parametrize("make, name", [
+    (lambda v: SGD([Value(1.0)], lr=v), "lr"),
+    (lambda v: Momentum([Value(1.0)], momentum=v), "momentum"),
+    (lambda v: RMSprop([Value(1.0)], alpha=v), "alpha"),
+    (lambda v: Adam([Value(1.0)], betas=(v, 0.999)), "beta1"),
+    (lambda v: Adam([Value(1.0)], betas=(0.9, v)), "beta2"),
+])
+@pytest.mark.parametrize("bad", [-0.1, math.nan, math.inf, -math.inf])
+def test_every_hyper_parameter_refuses_negative_and_non_finite_values(make, name, bad):
+    with pytest.raises(ValueError, match=f"{name} must be a finite number"):
+        make(bad)
+
+
+class _FailsOnSecond(SGD):
+    """SGD whose rule raises for the second parameter, after updating its own state."""
+
+    def __init__(self, params):
+        super().__init__(params, lr=0.1)
+        self.seen = []
+
+    def update(self, i, g, lr):
+        self.seen.append(i)
+        if i == 1:
+            raise ZeroDivisionError("the rule failed")
+        return lr * g
+
+
+def test_a_step_whose_rule_raises_changes_no_parameter_nor_any_state():
+    ps = [Value(1.0, "a"), Value(2.0, "b"), Value(3.0, "c")]
+    for p in ps:
+        p.grad = 1.0
+    opt = _FailsOnSecond(ps)
+    with pytest.raises(ZeroDivisionError):
+        opt.step()
+    assert [p.data for p in ps] == [1.0, 2.0, 3.0]
+    assert opt.steps == 0 and opt.seen == []  # its state is as it was before the step
+
+
+@pytest.mark.parametrize("make", [
+    lambda ps: SGD(ps, lr=1e300),
+    lambda ps: Momentum(ps, lr=1e300),
+    lambda ps: Adam(ps, lr=1e300, eps=1e-300),
+    lambda ps: RMSprop(ps, lr=1e300, eps=1e-300),
+], ids=["SGD", "Momentum", "Adam", "RMSprop"])
+def test_a_step_that_would_make_a_parameter_or_the_state_non_finite_changes_nothing(make):
+    ps = [Value(1.0, "a"), Value(-1e300, "b")]
+    ps[0].grad, ps[1].grad = 1.0, 1e200  # b's step overflows (or its g^2 does)
+    opt = make(ps)
+    state = {k: (list(v) if isinstance(v, list) else v) for k, v in vars(opt).items()
+             if k != "params"}
+    with pytest.raises(FloatingPointError, match="'b'.*no parameter was changed"):
+        opt.step()
+    assert [p.data for p in ps] == [1.0, -1e300] and opt.steps == 0
+    assert {k: (list(v) if isinstance(v, list) else v) for k, v in vars(opt).items()
+            if k != "params"} == state
+    ps[1].grad = 1.0  # with a sane gradient the same optimizer steps normally
+    opt.step()
+    assert opt.steps == 1 and ps[0].data < 1.0

@@ -88,6 +88,8 @@ def test_wheel_installs_one_package_with_viz_inside_its_license_and_py_typed(dis
     package = {name for name in names if name.startswith("micrograd_nn/")}
     expected = {f"micrograd_nn/{p.name}" for p in (REPO / "micrograd_nn").glob("*.py")}
     expected |= {f"micrograd_nn/viz/{p.name}" for p in (REPO / "viz").glob("*.py")}
+    # The step page's HTML, CSS and JS, inlined into each page it writes.
+    expected |= {f"micrograd_nn/viz/assets/{p.name}" for p in (REPO / "viz" / "assets").iterdir()}
     assert package == expected | {"micrograd_nn/py.typed"}
     assert license_text == (REPO / "LICENSE").read_text(encoding="utf-8")
     assert "MIT License" in license_text
@@ -99,7 +101,7 @@ def test_sdist_holds_what_builds_the_wheel_and_no_tests(dist):
         names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
     assert not any(name.startswith("tests") for name in names)
     assert {"LICENSE", "README.md", "setup.cfg", "setup.py", "pyproject.toml",
-            "micrograd_nn/py.typed", "viz/__init__.py"} <= names
+            "micrograd_nn/py.typed", "viz/__init__.py", "viz/assets/page.js"} <= names
 
 
 def test_metadata_version_license_classifiers_and_a_description_pypi_can_show(dist):

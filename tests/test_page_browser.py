@@ -1,6 +1,9 @@
 """The step-through page in a real headless Chromium, on a 2-16-16-1 MLP's loss (711 nodes,
 742 steps): slider, keys, play, click-to-step, zoom, the current node kept in view, and the
-page inside an iframe's srcdoc (as viz.player shows it).
+page inside an iframe's srcdoc (as viz.player shows it). Then pages whose labels and op names
+are hostile to HTML (``<!--``, ``</script>``, U+2028), on their own and in the notebook
+player, and the view a page opens on: small graphs whole and readable at 1400×900 and at the
+player's size, the 2-16-16-1 page at 1:1 on its first input.
 
 Skips when selenium, chromium or chromedriver is missing, except under CI=true, where
 it fails: CI installs them, so a skip there would hide a broken page.
@@ -123,7 +126,8 @@ def test_slider_moves_through_forward_then_backward(loaded):
     slide(loaded, 371)  # the last forward step computes the loss
     state = player(loaded)
     assert state["phase"] == "forward" and state["node"] == "loss"
-    assert "loss = n" in loaded.find_element(By.ID, "equation").text
+    # The core names unnamed nodes by op and position (it was "n368" before the new layout).
+    assert "loss = sub#1 ** 2" in loaded.find_element(By.ID, "equation").text
     slide(loaded, 372)  # the first backward step: the loss passes its grad 1 back
     state = player(loaded)
     assert state["phase"] == "backward" and state["node"] == "loss"
@@ -199,13 +203,13 @@ def click_node(driver, node_id: str) -> None:
 def test_clicking_a_node_jumps_to_its_step(loaded):
     from selenium.webdriver.common.keys import Keys
 
-    slide(loaded, 30)  # forward: n29 = L2.n1.w6 * n28; a leaf jumps to step 0
+    slide(loaded, 30)  # forward: a product of a weight and an activation; a leaf jumps to step 0
     weight = inputs_of(loaded, player(loaded)["node-id"])[0]
     click_node(loaded, weight)
     assert step(loaded) == 0
-    slide(loaded, 400)  # backward: n333 = L2.n15.w4 * n18
+    slide(loaded, 400)  # backward: a product of a layer-2 weight and an activation
     weight = inputs_of(loaded, player(loaded)["node-id"])[0]
-    press(loaded, Keys.ARROW_RIGHT)  # n334, the next product of the same neuron
+    press(loaded, Keys.ARROW_RIGHT)  # the next product of the same neuron
     neighbour = player(loaded)["node-id"]
     click_node(loaded, weight)  # a leaf: the last step that added to its grad
     assert step(loaded) == 400
@@ -277,3 +281,147 @@ def test_page_works_inside_an_iframe_srcdoc(driver, tmp_path):
         assert node_in_view(driver, "v2")
     finally:
         driver.switch_to.default_content()
+
+
+# --- hostile labels, and the view the page opens on --------------------------------------
+
+HOSTILE = ["<!--", "</script>", "<script>alert(1)</script>", "a\u2028b\u2029c", "-->",
+           "&amp;", "{{data}}", "\\", "\"'"]
+
+
+def hostile_graph() -> Value:
+    from micrograd_nn import custom_op
+
+    op = custom_op("<!--op-->", lambda x: x + 1.0, lambda x: 1.0)
+    out = Value(0.5, HOSTILE[0])
+    for label in HOSTILE[1:]:
+        out = (out * 1.5).named(label)
+    return op(out).named("</script><!--")
+
+
+def severe(driver) -> list[dict]:
+    return [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def check_hostile_page_steps(driver) -> None:
+    from selenium.webdriver.common.by import By
+
+    state = player(driver)
+    assert state["total"] == "18" and state["step"] == "0"  # 9 ops: 9 steps each way
+    names = driver.execute_script(
+        "return JSON.parse(document.getElementById('steps-data').textContent).names;")
+    assert set(HOSTILE) <= set(names) and "</script><!--" in names
+    driver.find_element(By.ID, "next").click()
+    assert player(driver)["node"] == "</script>"
+    slide(driver, 9)
+    assert player(driver)["node"] == "</script><!--"
+    assert driver.find_element(By.ID, "equation").text == '</script><!-- = <!--op-->("\')'
+    slide(driver, 18)
+    assert step(driver) == 18 and "<!--.grad = " in driver.find_element(By.ID, "lines").text
+
+
+def test_hostile_labels_and_op_names_leave_the_page_working(driver, tmp_path):
+    driver.get_log("browser")  # drop what earlier pages logged
+    root = hostile_graph()
+    path = viz.backward_html(root, tmp_path / "hostile.html")
+    driver.get(path.resolve().as_uri())
+    check_hostile_page_steps(driver)
+    assert driver.title == f"Forward and backward through </script><!-- = {root.data:.4f}"
+    assert severe(driver) == []
+
+
+def test_hostile_labels_leave_the_notebook_player_working(driver, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    driver.get_log("browser")
+    host = tmp_path / "notebook.html"
+    host.write_text(f"<!DOCTYPE html><body>{viz.player(hostile_graph())._repr_html_()}</body>",
+                    encoding="utf-8")
+    driver.get(host.resolve().as_uri())
+    driver.switch_to.frame(driver.find_element(By.TAG_NAME, "iframe"))
+    try:
+        check_hostile_page_steps(driver)
+    finally:
+        driver.switch_to.default_content()
+    assert severe(driver) == []
+
+
+class viewport:
+    """The page's window at a given size in CSS pixels (Chromium's device metrics)."""
+
+    def __init__(self, driver, width: int, height: int) -> None:
+        self.driver, self.size = driver, {"width": width, "height": height}
+
+    def __enter__(self):
+        self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            **self.size, "deviceScaleFactor": 1, "mobile": False})
+        return self.driver
+
+    def __exit__(self, *exc) -> None:
+        self.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+# The diagram's text is 11 SVG units high; at this scale it is 9 CSS pixels.
+READABLE = 9 / 11
+
+
+def whole_graph_in_view(driver) -> bool:
+    return driver.execute_script("""
+        var c = document.getElementById('diagram').getBoundingClientRect();
+        return [].every.call(document.querySelectorAll('#diagram g.node'), function (g) {
+          var r = g.getBoundingClientRect();
+          return r.left >= c.left && r.right <= c.right && r.top >= c.top &&
+                 r.bottom <= c.bottom;
+        });""")
+
+
+def small_graphs() -> dict[str, Value]:
+    from test_viz import neuron
+
+    from micrograd_nn.__main__ import leaves, neuron_from
+
+    return {"neuron": neuron()[0], "tour": neuron_from(*leaves())}
+
+
+@pytest.mark.parametrize("name", ["neuron", "tour"])
+def test_a_small_graph_opens_whole_and_readable_at_1400_by_900(driver, tmp_path, name):
+    path = viz.backward_html(small_graphs()[name], tmp_path / f"{name}.html")
+    with viewport(driver, 1400, 900):
+        driver.get(path.resolve().as_uri())
+        assert whole_graph_in_view(driver)
+        assert float(player(driver)["scale"]) >= READABLE
+        press(driver, "\ue010")  # End: the last step keeps the whole graph in view
+        assert whole_graph_in_view(driver)
+
+
+def test_the_neuron_opens_whole_and_readable_in_the_notebook_player(driver, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    shown = viz.player(small_graphs()["neuron"])
+    host = tmp_path / "notebook.html"
+    # A notebook's output area is about 900 CSS pixels wide.
+    host.write_text(f'<!DOCTYPE html><body style="margin:0; width:900px">'
+                    f'{shown._repr_html_()}</body>', encoding="utf-8")
+    with viewport(driver, 1000, 800):
+        driver.get(host.resolve().as_uri())
+        driver.switch_to.frame(driver.find_element(By.TAG_NAME, "iframe"))
+        try:
+            assert whole_graph_in_view(driver)
+            assert float(player(driver)["scale"]) >= READABLE
+        finally:
+            driver.switch_to.default_content()
+
+
+def test_a_graph_too_large_to_read_whole_opens_readable_on_its_first_input(driver, page):
+    with viewport(driver, 1400, 900):
+        driver.get(page.resolve().as_uri())
+        state = player(driver)
+        assert float(state["scale"]) == 1.0 and state["step"] == "0"
+        first = driver.execute_script(
+            "return 'v' + JSON.parse(document.getElementById('steps-data').textContent).first;")
+        assert node_in_view(driver, first)
+        loaded_fit = driver.execute_script(
+            "var b = document.getElementById('diagram'), s = b.querySelector('svg');"
+            "return Math.min(b.clientWidth / s.viewBox.baseVal.width,"
+            "                b.clientHeight / s.viewBox.baseVal.height);")
+        assert loaded_fit < READABLE  # whole, its text would be too small to read

@@ -3,6 +3,7 @@
 import json
 import math
 import os
+import pathlib
 import shutil
 import signal
 import socket
@@ -356,3 +357,304 @@ def test_saved_file_gets_the_mode_a_plain_write_would_and_keeps_a_replaced_files
     os.chmod(fresh, 0o640)
     save(model, fresh)
     assert stat.S_IMODE(fresh.stat().st_mode) == 0o640
+
+
+# --- special files, permissions and the names in errors (issue 19) ---------------------
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_save_onto_a_fifo_refuses_and_leaves_the_fifo_a_fifo(tmp_path):
+    import stat
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(ModelFileError, match=r"'.*pipe': it is a FIFO, not a regular file"):
+        save(model(), fifo)
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)  # not replaced by a regular file
+    assert sorted(os.listdir(tmp_path)) == ["pipe"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_save_through_a_symlink_to_a_fifo_refuses_too(tmp_path):
+    import stat
+    os.mkfifo(tmp_path / "pipe")
+    os.symlink("pipe", tmp_path / "link.json")
+    with pytest.raises(ModelFileError, match="link.json': it is a FIFO"):
+        save(model(), tmp_path / "link.json")
+    assert stat.S_ISFIFO(os.lstat(tmp_path / "pipe").st_mode)
+    assert os.path.islink(tmp_path / "link.json")
+
+
+def test_save_onto_a_unix_socket_refuses(tmp_path):
+    import stat
+    if not hasattr(socket, "AF_UNIX"):
+        pytest.skip("no Unix sockets on this platform")
+    path = tmp_path / "s"
+    server = socket.socket(socket.AF_UNIX)
+    try:
+        server.bind(str(path))
+        with pytest.raises(ModelFileError, match="is a socket, not a regular file"):
+            save(model(), path)
+        assert stat.S_ISSOCK(os.lstat(path).st_mode)
+    finally:
+        server.close()
+
+
+def test_save_onto_a_directory_fails_as_open_would_naming_it(tmp_path):
+    with pytest.raises(IsADirectoryError) as err:
+        save(model(), tmp_path)
+    assert err.value.filename == str(tmp_path)
+    assert sorted(os.listdir(tmp_path)) == []
+
+
+def test_errors_name_the_users_path_never_the_temporary_name(tmp_path):
+    missing = tmp_path / "no such folder" / "m.json"
+    with pytest.raises(FileNotFoundError) as err:
+        save(model(), missing)
+    assert err.value.filename == str(missing)
+    assert "micrograd-tmp" not in str(err.value)
+
+    os.symlink(tmp_path / "gone" / "target.json", tmp_path / "dangling.json")
+    with pytest.raises(FileNotFoundError) as err:
+        save(model(), tmp_path / "dangling.json")
+    assert err.value.filename == str(tmp_path / "dangling.json")
+    assert "micrograd-tmp" not in str(err.value)
+
+    with pytest.raises(FileNotFoundError) as err:  # as open("", "w") says
+        save(model(), "")
+    assert err.value.filename == ""
+    assert "micrograd-tmp" not in str(err.value)
+    assert sorted(os.listdir(tmp_path)) == ["dangling.json"]
+
+
+def test_a_dangling_symlink_into_an_existing_folder_is_written_through(tmp_path):
+    os.symlink("target.json", tmp_path / "link.json")  # as open(path, "w") creates the target
+    save(model(1), tmp_path / "link.json")
+    assert os.path.islink(tmp_path / "link.json")
+    assert load(model(2), tmp_path / "target.json").get_weights() == model(1).get_weights()
+
+
+# An ordinary user's view: root bypasses file permissions, so these run a child process
+# as nobody (setpriv) on files in a temporary folder that nobody may enter.
+
+@pytest.fixture(scope="module")
+def nobody_package():
+    """A copy of the package in a new folder every user may read: the checkout (or its
+    virtual environment) may sit in a folder only its owner can enter."""
+    import tempfile
+    path = tempfile.mkdtemp(prefix="micrograd-nn-package-")
+    try:
+        os.chmod(path, 0o755)
+        source = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                              "micrograd_nn")
+        shutil.copytree(source, os.path.join(path, "micrograd_nn"),
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        for folder, dirs, files in os.walk(path):
+            for name in dirs:
+                os.chmod(os.path.join(folder, name), 0o755)
+            for name in files:
+                os.chmod(os.path.join(folder, name), 0o644)
+        yield path
+    finally:
+        shutil.rmtree(path)
+
+
+def _as_nobody(code, cwd, package):
+    """Run ``code`` as user nobody (setpriv) in ``cwd``, importing the package copy."""
+    if os.name != "posix" or shutil.which("setpriv") is None:
+        pytest.skip("needs setpriv (util-linux) to run as an ordinary user")
+    if os.geteuid() != 0:
+        pytest.skip("needs root, to run a child as another user (nobody) with setpriv")
+    # The interpreter itself (a venv's python may sit where nobody cannot enter); the
+    # package needs only the standard library.
+    python = os.path.realpath(sys.executable)
+    command = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+               python, "-I", "-c", f"import sys; sys.path.insert(0, {package!r})\n{code}"]
+    proc = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=60,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONDONTWRITEBYTECODE": "1"},
+                          check=False)
+    if "setpriv" in proc.stderr and proc.returncode != 0:
+        pytest.skip(f"setpriv cannot drop privileges here: {proc.stderr.strip()}")
+    return proc
+
+
+@pytest.fixture
+def shared_tmp():
+    """A new temporary folder (mode 0755) that an ordinary user can enter but not write;
+    pytest's own tmp_path sits under a folder only its owner may enter."""
+    import tempfile
+    path = tempfile.mkdtemp(prefix="micrograd-nn-save-")
+    try:
+        os.chmod(path, 0o755)
+        parent = os.path.dirname(path)
+        while parent != os.path.dirname(parent):
+            if not os.stat(parent).st_mode & 0o001:
+                pytest.skip(f"{parent} is closed to other users")
+            parent = os.path.dirname(parent)
+        yield pathlib.Path(path)
+    finally:
+        os.chmod(path, 0o700)
+        shutil.rmtree(path)
+
+
+SAVE_AS_NOBODY = textwrap.dedent("""
+    import json, sys
+    from micrograd_nn import MLP, save
+    m = MLP(2, [3, 2], activation="tanh", output_activation="sigmoid", seed=9)
+    try:
+        open_error = None
+        try:
+            open(sys.argv[1] if len(sys.argv) > 1 else "m.json", "a").close()
+        except OSError as e:
+            open_error = type(e).__name__
+        save(m, "m.json")
+        print(json.dumps({"saved": True, "open": open_error}))
+    except OSError as e:
+        print(json.dumps({"saved": False, "error": type(e).__name__, "filename": e.filename,
+                          "message": str(e), "open": open_error}))
+""")
+
+
+def test_save_over_a_read_only_file_fails_as_open_w_would_for_an_ordinary_user(shared_tmp,
+        nobody_package):
+    os.chmod(shared_tmp, 0o777)  # the folder is writable: only the file protects itself
+    save(model(1), shared_tmp / "m.json")
+    os.chmod(shared_tmp / "m.json", 0o444)
+    before = (shared_tmp / "m.json").read_text()
+    proc = _as_nobody(SAVE_AS_NOBODY, shared_tmp, nobody_package)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["open"] == "PermissionError"  # what open(path, "w") does
+    assert result["saved"] is False and result["error"] == "PermissionError"
+    assert result["filename"] == "m.json" and "micrograd-tmp" not in result["message"]
+    assert (shared_tmp / "m.json").read_text() == before
+    assert sorted(os.listdir(shared_tmp)) == ["m.json"]
+
+
+def test_save_in_a_read_only_folder_over_a_writable_file_refuses_naming_the_users_path(
+        shared_tmp, nobody_package):
+    save(model(1), shared_tmp / "m.json")
+    os.chmod(shared_tmp / "m.json", 0o666)  # the file is writable, its folder (0755) is not
+    before = (shared_tmp / "m.json").read_text()
+    proc = _as_nobody(SAVE_AS_NOBODY, shared_tmp, nobody_package)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["open"] is None  # open(path, "w") would succeed here
+    assert result["saved"] is False and result["error"] == "PermissionError"
+    assert result["filename"] == "m.json"
+    assert "atomic=False" in result["message"] and "micrograd-tmp" not in result["message"]
+    assert (shared_tmp / "m.json").read_text() == before
+    assert sorted(os.listdir(shared_tmp)) == ["m.json"]
+
+
+def test_save_atomic_false_writes_in_place_where_open_w_would(shared_tmp, nobody_package):
+    save(model(1), shared_tmp / "m.json")
+    os.chmod(shared_tmp / "m.json", 0o666)
+    code = SAVE_AS_NOBODY.replace('save(m, "m.json")', 'save(m, "m.json", atomic=False)')
+    proc = _as_nobody(code, shared_tmp, nobody_package)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["saved"] is True
+    assert load(model(2), shared_tmp / "m.json").get_weights() == model(9).get_weights()
+    assert sorted(os.listdir(shared_tmp)) == ["m.json"]
+
+
+def test_save_as_an_ordinary_user_in_a_folder_they_cannot_write_names_the_path(shared_tmp,
+        nobody_package):
+    proc = _as_nobody(SAVE_AS_NOBODY, shared_tmp, nobody_package)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["open"] == "PermissionError"
+    assert result["saved"] is False and result["error"] == "PermissionError"
+    assert result["filename"] == "m.json" and "micrograd-tmp" not in result["message"]
+    assert os.listdir(shared_tmp) == []
+
+
+def test_atomic_false_keeps_refusing_special_files_and_rewrites_shorter(tmp_path):
+    import stat
+    big = MLP(2, [30, 2], seed=1)
+    save(big, tmp_path / "m.json")
+    small = MLP(2, [3, 2], activation="tanh", output_activation="sigmoid", seed=4)
+    save(small, tmp_path / "m.json", atomic=False)  # shorter text: the tail must go
+    assert load(model(0), tmp_path / "m.json").get_weights() == small.get_weights()
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "pipe")
+        with pytest.raises(ModelFileError, match="is a FIFO"):
+            save(small, tmp_path / "pipe", atomic=False)
+        assert stat.S_ISFIFO(os.lstat(tmp_path / "pipe").st_mode)
+
+
+def test_save_in_a_sticky_folder_over_another_users_writable_file_says_why(shared_tmp,
+        nobody_package):
+    """As in /tmp: the folder is writable by all, but only a file's owner may replace it."""
+    os.chmod(shared_tmp, 0o1777)
+    save(model(1), shared_tmp / "m.json")  # root's file, writable by everyone
+    os.chmod(shared_tmp / "m.json", 0o666)
+    before = (shared_tmp / "m.json").read_text()
+    proc = _as_nobody(SAVE_AS_NOBODY, shared_tmp, nobody_package)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["open"] is None  # open(path, "w") would succeed here
+    assert result["saved"] is False and result["error"] == "PermissionError"
+    assert result["filename"] == "m.json" and "sticky" in result["message"]
+    assert "atomic=False" in result["message"]
+    assert (shared_tmp / "m.json").read_text() == before
+    assert sorted(os.listdir(shared_tmp)) == ["m.json"]  # its temporary file removed
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root")
+def test_root_saving_over_a_users_file_keeps_its_owner_and_mode(tmp_path):
+    import pwd
+    nobody = pwd.getpwnam("nobody")
+    save(model(1), tmp_path / "m.json")
+    os.chown(tmp_path / "m.json", nobody.pw_uid, nobody.pw_gid)
+    os.chmod(tmp_path / "m.json", 0o640)
+    save(model(2), tmp_path / "m.json")
+    info = os.stat(tmp_path / "m.json")
+    assert (info.st_uid, info.st_gid) == (nobody.pw_uid, nobody.pw_gid)
+    assert info.st_mode & 0o777 == 0o640
+    assert load(model(3), tmp_path / "m.json").get_weights() == model(2).get_weights()
+
+
+def test_save_to_a_name_near_the_length_limit_works_as_open_w_would(tmp_path):
+    name = "y" * 240 + ".json"  # open() takes it; a temporary name built on it would not
+    with open(tmp_path / name, "w"):
+        pass
+    save(model(1), tmp_path / name)
+    assert load(model(2), tmp_path / name).get_weights() == model(1).get_weights()
+    assert os.listdir(tmp_path) == [name]
+
+
+@pytest.mark.parametrize("name", ["new.json/", "m.json/"])
+def test_a_path_ending_in_a_slash_names_a_folder_as_open_says(tmp_path, name):
+    save(model(1), tmp_path / "m.json")
+    path = str(tmp_path / name.rstrip("/")) + "/"
+    with pytest.raises(IsADirectoryError) as err:
+        save(model(2), path)
+    assert err.value.filename == path
+    assert sorted(os.listdir(tmp_path)) == ["m.json"]  # no new.json made
+    assert load(model(3), tmp_path / "m.json").get_weights() == model(1).get_weights()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_atomic_false_refuses_a_fifo_swapped_in_after_the_check_without_waiting(
+        tmp_path, monkeypatch):
+    """The race: the path is checked, then replaced by a FIFO before it is opened."""
+    import stat
+
+    from micrograd_nn import serialize
+    fifo = tmp_path / "m.json"
+    os.mkfifo(fifo)
+    monkeypatch.setattr(serialize, "_writable_target", lambda shown: str(fifo))  # no check
+    outcome = []
+
+    def attempt():
+        try:
+            save(model(), fifo, atomic=False)
+            outcome.append("saved")
+        except (OSError, ModelFileError) as e:
+            outcome.append(e)
+
+    worker = threading.Thread(target=attempt, daemon=True)
+    worker.start()
+    worker.join(timeout=20)
+    assert outcome, "save blocked on a FIFO, waiting for a reader"
+    assert outcome[0] != "saved"
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)

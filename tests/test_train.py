@@ -2,18 +2,27 @@
 lines, callbacks, errors."""
 
 import io
+import json
+import os
 import random
 import sys
 
 import numpy as np
 import pytest
 
-from micrograd_nn import MLP, SGD, Adam, Neuron, Value, evaluate, fit, predict
-from micrograd_nn.train import Callback, accuracy, two_moons
+from micrograd_nn import MLP, SGD, Adam, Callback, Neuron, Value, evaluate, fit, predict
+from micrograd_nn.train import accuracy, two_moons
 
 X_TABLE = [[0, 1, 0], [1, 0, 0], [1, 1, 1], [0, 1, 1]]
 Y_TABLE = [0, 1, 1, 0]
 W_SEED = [-0.165955990594852, 0.4406489868843162, -0.9997712503653102]
+
+
+class FakeTerminal(io.StringIO):
+    """A stream that says it is a terminal, as sys.stdout in a console does."""
+
+    def isatty(self):
+        return True
 
 
 def logistic():
@@ -126,8 +135,8 @@ def test_verbose_k_prints_every_kth_epoch_and_the_last():
         ln.split(" - ")[:2] for ln in out.getvalue().splitlines()]
 
 
-def test_default_verbose_draws_one_bar_redrawn_in_place():
-    out = io.StringIO()
+def test_default_verbose_draws_one_bar_redrawn_in_place_on_a_terminal():
+    out = FakeTerminal()
     model = logistic()
     fit(model, X_TABLE, Y_TABLE, loss="bce", optimizer=SGD(model.parameters(), 1.0), epochs=3,
         batch_size=2, file=out)
@@ -157,8 +166,11 @@ def test_the_bar_ends_its_line_when_training_raises():
     assert out.getvalue().endswith("\n") and "Epoch 2/3" in out.getvalue()
 
 
-def test_verbose_1_uses_tqdm_auto_on_stdout_when_installed(monkeypatch, capsys):
+def test_verbose_1_uses_tqdm_auto_on_a_terminals_stdout_when_installed(monkeypatch):
     from micrograd_nn import progress
+
+    terminal = FakeTerminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
 
     made = []
 
@@ -186,16 +198,7 @@ def test_verbose_1_uses_tqdm_auto_on_stdout_when_installed(monkeypatch, capsys):
     (bar,) = made
     assert bar.kw["total"] == 12 and bar.updates == 12 and bar.closed
     assert bar.description == "Epoch 3/3" and set(bar.postfix) == {"loss", "accuracy"}
-    assert capsys.readouterr().out == ""  # tqdm drew it; nothing else was printed
-
-
-def test_verbose_1_without_tqdm_draws_the_built_in_bar_on_stdout(monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "tqdm.auto", None)  # import fails: not installed
-    model = logistic()
-    fit(model, X_TABLE, Y_TABLE, loss="bce", optimizer=SGD(model.parameters(), 1.0), epochs=2)
-    out = capsys.readouterr().out
-    assert out.startswith("\r[") and out.rstrip().split("\r")[-1].startswith(
-        "[==============================] 2/2 Epoch 2/2 - loss: ")
+    assert terminal.getvalue() == ""  # tqdm drew it; nothing else was printed
 
 
 @pytest.mark.parametrize("kw, words", [({"verbose": -1}, "verbose"),
@@ -363,3 +366,150 @@ def test_fit_pauses_the_collector_only_during_a_step_and_restores_it_after_an_er
         quiet_fit(model, X_TABLE, Y_TABLE, loss=watching_loss, epochs=2, batch_size=None)
     assert seen == [False, False]
     assert gc.isenabled()
+
+
+# --- nothing silently wrong: refusals and the display outside a terminal (issue 19) -------
+
+def test_fit_inside_no_grad_refuses_and_changes_nothing():
+    from micrograd_nn import no_grad
+    model = logistic()
+    before = [p.data for p in model.parameters()]
+    with no_grad(), pytest.raises(RuntimeError, match=r"inside no_grad\(\)"):
+        quiet_fit(model, X_TABLE, Y_TABLE, loss="bce", epochs=3)
+    assert [p.data for p in model.parameters()] == before
+
+
+@pytest.mark.parametrize("output", ["linear", "tanh", "relu"])
+def test_bce_on_an_output_that_is_no_probability_refuses_naming_the_fixes(output):
+    X, y = two_moons(20, seed=0)
+    model = MLP(2, [4, 1], output_activation=output, seed=0)
+    before = [p.data for p in model.parameters()]
+    with pytest.raises(ValueError, match=r"output_activation=\"sigmoid\".*bce_with_logits"):
+        quiet_fit(model, X, y, loss="bce", epochs=2)
+    assert [p.data for p in model.parameters()] == before
+    from micrograd_nn.losses import bce
+    with pytest.raises(ValueError, match="bce_with_logits"):
+        quiet_fit(model, X, y, loss=bce, epochs=2)  # the function, not only its name
+    with pytest.raises(ValueError, match="bce_with_logits"):
+        evaluate(model, X, y, loss="bce")
+
+
+def test_bce_on_sigmoid_outputs_and_logits_on_linear_ones_train():
+    X, y = two_moons(20, seed=0)
+    for output, loss in [("sigmoid", "bce"), ("linear", "bce_with_logits")]:
+        history = quiet_fit(MLP(2, [4, 1], output_activation=output, seed=0), X, y,
+                            loss=loss, epochs=5, optimizer="adam")
+        assert history.loss[-1] < history.loss[0]
+    quiet_fit(Neuron(3, "sigmoid", weights=W_SEED), X_TABLE, Y_TABLE, loss="bce")
+
+
+def test_metrics_given_as_one_name_is_that_metric():
+    history = quiet_fit(logistic(), X_TABLE, Y_TABLE, loss="bce", epochs=2,
+                        metrics="accuracy")
+    assert set(history.metrics) == {"accuracy"} and len(history.accuracy) == 2
+    assert set(evaluate(logistic(), X_TABLE, Y_TABLE, metrics="accuracy")) == {
+        "loss", "accuracy"}
+    with pytest.raises(ValueError, match="unknown metric 'f1'"):
+        quiet_fit(logistic(), X_TABLE, Y_TABLE, metrics="f1")
+
+
+@pytest.mark.parametrize("bad", ["abc", "2", 1.5, None, [1]])
+def test_verbose_that_is_no_level_raises_a_clear_type_error(bad):
+    with pytest.raises(TypeError, match=r"verbose must be 0, 1 or 2 .*got"):
+        fit(logistic(), X_TABLE, Y_TABLE, verbose=bad)
+
+
+def test_evaluate_and_predict_of_no_samples_say_there_is_nothing_to_evaluate():
+    with pytest.raises(ValueError, match="no samples to evaluate"):
+        evaluate(logistic(), [], [])
+    with pytest.raises(ValueError, match="no samples to train on"):
+        quiet_fit(logistic(), [], [])
+
+
+@pytest.mark.parametrize("bad, error", [(-0.1, ValueError), (float("nan"), ValueError),
+                                        (float("inf"), ValueError), (True, TypeError),
+                                        ("0.1", TypeError)])
+def test_l2_must_be_a_finite_number_at_least_zero(bad, error):
+    with pytest.raises(error, match="l2"):
+        quiet_fit(logistic(), X_TABLE, Y_TABLE, l2=bad)
+
+
+def test_verbose_1_into_a_file_prints_lines_not_carriage_returns():
+    out = io.StringIO()
+    model = logistic()
+    fit(model, X_TABLE, Y_TABLE, loss="bce", optimizer=SGD(model.parameters(), 1.0), epochs=3,
+        batch_size=2, file=out)
+    text = out.getvalue()
+    assert "\r" not in text
+    lines = text.splitlines()
+    assert len(lines) == 3  # 3 epochs: one line each
+    assert lines[0].startswith("[==========>                   ] 2/6 Epoch 1/3 - loss: ")
+    assert lines[-1].startswith("[==============================] 6/6 Epoch 3/3 - loss: ")
+    assert " - accuracy: " in lines[-1] and lines[-1].endswith("s")
+
+
+def test_verbose_1_into_a_file_prints_at_most_a_line_per_tenth_of_the_run():
+    out = io.StringIO()
+    model = logistic()
+    fit(model, X_TABLE, Y_TABLE, loss="bce", optimizer=SGD(model.parameters(), 1.0),
+        epochs=95, file=out)
+    lines = out.getvalue().splitlines()
+    assert "\r" not in out.getvalue()
+    assert [ln.split("] ")[1].split(" ")[0] for ln in lines] == [
+        f"{k}/95" for k in (10, 19, 29, 38, 48, 57, 67, 76, 86, 95)]
+
+
+def test_verbose_1_into_a_pipe_prints_lines(tmp_path):
+    """As `python script.py | tee log` sees it: a real pipe, not a terminal."""
+    import subprocess
+    code = ("from micrograd_nn import MLP, fit\nfrom micrograd_nn.train import two_moons\n"
+            "X, y = two_moons(20, seed=0)\n"
+            "fit(MLP(2, [4, 1], output_activation='sigmoid', seed=0), X, y, loss='bce', "
+            "epochs=4, batch_size=5, seed=0)\n")
+    root = __file__.rsplit("/tests/", 1)[0]
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=True, cwd=root,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": root})
+    assert "\r" not in proc.stdout
+    assert len(proc.stdout.splitlines()) == 4
+    assert proc.stdout.splitlines()[-1].startswith("[==============================] 16/16")
+
+
+def test_verbose_1_on_a_terminal_redraws_one_line_in_place(monkeypatch):
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)  # the built-in bar
+    out = FakeTerminal()
+    model = logistic()
+    monkeypatch.setattr(sys, "stdout", out)
+    fit(model, X_TABLE, Y_TABLE, loss="bce", optimizer=SGD(model.parameters(), 1.0), epochs=2)
+    text = out.getvalue()
+    assert text.startswith("\r[") and text.count("\n") == 1
+    assert text.rstrip().split("\r")[-1].startswith(
+        "[==============================] 2/2 Epoch 2/2 - loss: ")
+
+
+def test_verbose_1_in_a_notebook_updates_one_display_and_writes_no_carriage_return():
+    """A real kernel runs a cell as nbconvert does: the saved notebook keeps one output,
+    the final bar, and no \\r (an HTML export shows it as it is)."""
+    if os.environ.get("CI") != "true":
+        pytest.importorskip("nbclient", reason='pip install -e ".[test]"')
+        pytest.importorskip("ipykernel", reason='pip install -e ".[test]"')
+    import nbclient
+    import nbformat
+    root = __file__.rsplit("/tests/", 1)[0]
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(
+        f"import sys; sys.path.insert(0, {root!r})\n"
+        "from micrograd_nn import MLP, fit\nfrom micrograd_nn.train import two_moons\n"
+        "X, y = two_moons(20, seed=0)\n"
+        "h = fit(MLP(2, [4, 1], output_activation='sigmoid', seed=0), X, y, loss='bce',\n"
+        "        epochs=30, batch_size=5, seed=0)")]
+    nbclient.NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    outputs = nb.cells[0].outputs
+    text = json.dumps(outputs)
+    assert "\\r" not in text
+    assert [o["output_type"] for o in outputs] == ["display_data", "stream"]
+    assert outputs[0]["data"]["text/plain"] == ""  # the live bar, emptied at the end
+    lines = outputs[1]["text"].splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("[==============================] 120/120 Epoch 30/30 - loss: ")
+    assert lines[0].endswith("s")

@@ -17,7 +17,8 @@ from micrograd_nn import (
     gradcheck_report,
     gradgradcheck,
 )
-from micrograd_nn.gradcheck import check_ops, estimate
+from micrograd_nn.differences import estimate
+from micrograd_nn.gradcheck import check_ops
 
 
 def _ids(cases):

@@ -12,8 +12,7 @@ from pathlib import Path
 import graphviz
 import pytest
 
-from micrograd_nn import Constant, Parameter, Value, topological_order, viz
-from micrograd_nn.engine import format_number
+from micrograd_nn import Constant, Parameter, Value, format_number, topological_order, viz
 from micrograd_nn.nn import MLP
 
 grad_colour = viz.dot.grad_colour
@@ -467,3 +466,94 @@ def test_collapse_draws_a_box_per_neuron_or_layer():
         viz.draw_dot(loss, collapse="neuron", max_nodes=20)
     with pytest.raises(ValueError, match="collapse must be"):
         viz.draw_dot(loss, collapse="everything")
+
+
+# --- hostile names, dense bundles, two models in one loss --------------------------------
+
+@pytest.mark.parametrize("op_name", ["ends\\", "<b>x</b>", "<!--x", 'say "hi" {x} | y', 'a\\"b',
+                                     "\\N", "\\l"])
+def test_any_op_name_and_label_draws(op_name):
+    from micrograd_nn import custom_op
+
+    double = custom_op(op_name, lambda x: 2 * x, lambda x: 2.0)
+    x = Value(1.0, "nul\x00here\\")
+    y = double(x).named("<b>y</b>\x7f")
+    y.backward()
+    svg = viz.draw_dot(y).pipe(format="svg").decode("utf-8")  # dot parses what we wrote
+    texts = [t.text for t in ET.fromstring(svg).iter(f"{SVG_NS}text")]
+    assert op_name in texts  # the op's ellipse shows its name as written
+    assert "nul\u2400here\\" in texts and "<b>y</b>\u2421" in texts  # controls drawn visibly
+
+
+def mlp_edges_from(source: str, node_id: str) -> list[str]:
+    return re.findall(rf"^\s*{node_id} -> \S+( \[[^\]]*\])?$", source, re.M)
+
+
+def test_a_node_many_ops_read_draws_its_edges_light_so_a_bundle_is_no_black_bar():
+    _, loss = mlp_sample([16, 16, 1])
+    order = topological_order(loss, leaves=True)
+    ids = viz.dot.dot_ids(order)
+    source = viz.draw_dot(loss).source
+    readers = {n: sum(n in m.inputs for m in order) for n in order}
+    wide = [n for n in order if readers[n] == 16 and n.op == "tanh"]  # layer 1's outputs
+    assert len(wide) == 16
+    for node in wide:
+        edges = mlp_edges_from(source, ids[node])
+        assert len(edges) == 16 and all('color="#c4c4c4"' in e for e in edges)
+    # Layer 2's outputs are read once each, by the output neuron: 16 edges into one neuron.
+    into_output = [n for n in order if readers[n] == 1 and n.op == "tanh"]
+    assert len(into_output) == 16
+    assert all(mlp_edges_from(source, ids[n]) == [' [arrowsize=0.5 color="#c4c4c4" penwidth=0.6]']
+               for n in into_output)
+    once = next(n for n in order if readers[n] == 1 and n.op == "*")
+    assert mlp_edges_from(source, ids[once]) == [""]  # an edge inside a neuron stays as it was
+    _, small = mlp_sample([2, 1])  # a few edges between neurons are no bundle: drawn as ever
+    assert "#c4c4c4" not in viz.draw_dot(small).source
+
+
+def two_models() -> tuple[MLP, MLP, Value]:
+    """A teacher and a student (same shape, so the same paths) on the same sample."""
+    teacher, student = MLP(2, [2, 1], seed=1), MLP(2, [2, 1], seed=2)
+    x = [Value(0.5, "x1"), Value(-1.0, "x2")]
+    loss = ((teacher.scalar(x) - student.scalar(x)) ** 2).named("loss")
+    loss.backward()
+    return teacher, student, loss
+
+
+def test_two_models_in_one_loss_draw_apart():
+    teacher, student, loss = two_models()
+    order = topological_order(loss, leaves=True)
+    groups = viz.groups.module_groups(order)
+    for number, model in ((1, teacher), (2, student)):
+        for layer, index in ((model.layers[0], 1), (model.layers[1], 2)):
+            for j, neuron in enumerate(layer.neurons, 1):
+                path = f"model {number} · layer {index}/neuron {j}"
+                assert {groups[p] for p in neuron.parameters()} == {path}
+    bodies = cluster_bodies(viz.draw_dot(loss).source)
+    labels = {re.search(r'label="([^"]*)"', body).group(1) for body in bodies.values()}
+    assert {"model 1 · layer 1", "model 2 · layer 1", "model 2 · layer 2"} <= labels
+    by_neuron = viz.draw_dot(loss, collapse="neuron").source
+    boxes = re.findall(r'^\s*u\d+ \[label="\{ ([^|]*) \| ([^|]*) \|', by_neuron, re.M)
+    assert len(boxes) == 6  # 3 neurons in each model, each box its own neuron's params
+    assert sorted(b[1].strip() for b in boxes) == ["linear, 3 params"] * 2 + [
+        "tanh, 3 params"] * 4
+    by_layer = viz.draw_dot(loss, collapse="layer").source
+    assert sorted(re.findall(r'label="\{ (model \d · layer \d) \|', by_layer)) == [
+        "model 1 · layer 1", "model 1 · layer 2", "model 2 · layer 1", "model 2 · layer 2"]
+
+
+def test_one_model_keeps_its_plain_paths_and_a_gan_numbers_its_models_in_graph_order():
+    _, loss = mlp_sample([3, 1])
+    assert "model" not in " ".join(viz.groups.module_groups(
+        topological_order(loss, leaves=True)).values())
+    generator, discriminator = MLP(1, [3, 2], seed=1), MLP(2, [3, 1], seed=2)
+    fake = generator([Value(0.3, "z")])
+    score = discriminator.scalar(fake).sigmoid().named("d")
+    groups = viz.groups.module_groups(topological_order(score, leaves=True))
+
+    def model_of(model: MLP) -> set[str]:
+        return {groups[p].split(" · ")[0] for p in model.parameters()}
+
+    # The discriminator's first neuron is met first; the generator's layer 2 feeds the
+    # discriminator's layer 1, which does not make them one model.
+    assert model_of(discriminator) == {"model 1"} and model_of(generator) == {"model 2"}

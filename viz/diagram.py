@@ -15,7 +15,7 @@ from .errors import dot_not_found, require_graphviz
 require_graphviz()  # an ImportError saying how to install graphviz, if it is missing
 import graphviz  # noqa: E402
 
-__all__ = ["Diagram"]
+__all__ = ["Diagram", "plain"]
 
 
 @contextlib.contextmanager
@@ -40,3 +40,10 @@ class Diagram(graphviz.Digraph):  # type: ignore[misc]  # graphviz has no type i
         """``graphviz.Digraph.render`` (and ``view``, which calls it)."""
         with _dot_required():
             return super().render(*args, **kwargs)
+
+
+def plain(text: str) -> str:
+    """``text`` marked as a plain label: graphviz would take one shaped like ``<b>x</b>``
+    for an HTML-like label (and the DOT it writes would not parse)."""
+    label: str = graphviz.nohtml(text)
+    return label

@@ -2,10 +2,10 @@
 
 How to read a diagram
 ---------------------
-* A box per Value: its name (its ``label``, else the engine's ``n0``, ``n1`` ... as in
-  ``explain()``), ``data`` and ``grad`` to four decimals. A small ellipse per op feeds it;
-  the edges into the ellipse come from the op's inputs, in input order. An n-ary ``sum``
-  is one ``Σ`` ellipse.
+* A box per Value: its name (its ``label``, else the engine's name by op and position,
+  such as ``mul#3``, as in ``explain()``), ``data`` and ``grad`` to four decimals. A small
+  ellipse per op feeds it; the edges into the ellipse come from the op's inputs, in input
+  order. An n-ary ``sum`` is one ``Σ`` ellipse.
 * Fill colour is the gradient: red where ``grad > 0``, blue where ``grad < 0``, white at
   0. The strength grows with ``sqrt(|grad| / scale)``, where ``scale`` is the largest
   ``|grad|`` in the graph (or ``grad_scale``): the strongest colour marks the Value that
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from micrograd_nn import Constant, Parameter, Value, topological_order
@@ -32,8 +32,8 @@ from .groups import COLLAPSE_LEVELS, layer_of, module_groups
 if TYPE_CHECKING:
     import graphviz
 
-__all__ = ["draw_dot", "check_graph_size", "dot_ids", "format_number", "grad_colour",
-           "largest_grad", "drawn_order", "DEFAULT_MAX_NODES"]
+__all__ = ["draw_dot", "draw_order", "check_graph_size", "dot_ids", "grad_colour",
+           "largest_grad", "widest_grads", "drawn_order", "DEFAULT_MAX_NODES"]
 
 DEFAULT_MAX_NODES = 1000
 # Past this many nodes the error says "more than ..." instead of counting on.
@@ -49,6 +49,14 @@ _HIGHLIGHT = "#ff8c00"
 _PARAM_BORDER = "#1b7837"
 _CONSTANT_GREY = "#777777"
 _CLUSTER_GREY = "#8a8a8a"
+# An edge from a node read by more than _FAN_OUT ops (a layer's activation, read by every
+# neuron of the next layer: 256 edges between two 16-wide layers, which Graphviz routes
+# through one channel), or into a neuron that reads more than _FAN_OUT other neurons (16
+# edges into a 2-16-16-1 MLP's output neuron), is drawn thin and light grey, so
+# the bundle reads as a light band (under which the page's orange edge of the current step
+# stands out), not a black bar. Opaque: translucent edges that overlap add up to black.
+_FAN_OUT = 4
+_BUNDLE_EDGE = {"color": "#c4c4c4", "penwidth": "0.6", "arrowsize": "0.5"}
 
 
 def draw_dot(root: Value, rankdir: str = "LR", show_grad: bool = True,
@@ -78,18 +86,44 @@ def draw_dot(root: Value, rankdir: str = "LR", show_grad: bool = True,
     (ImportError saying how to install it); displaying or rendering the result needs
     Graphviz's ``dot`` (:class:`DotNotFoundError` if missing).
     """
-    from .diagram import Diagram  # imports graphviz, which the rest of viz does not need
-
     _check_arguments(root, rankdir, collapse)
     order = drawn_order(root, max_nodes, collapse)
+    return draw_order(order, node_names(root), rankdir=rankdir, show_grad=show_grad,
+                      params=params, highlight=highlight, grad_scale=grad_scale,
+                      legend=legend, clusters=clusters, collapse=collapse)
+
+
+def draw_order(order: list[Value], names: dict[Value, str], rankdir: str = "LR",
+               show_grad: bool = True, params: Iterable[Value] | None = None,
+               highlight: Value | None = None, grad_scale: float | None = None,
+               legend: bool = False, clusters: bool = True, collapse: str | None = None,
+               grads: Sequence[float] | None = None,
+               compact: bool = False) -> graphviz.Digraph:
+    """:func:`draw_dot`'s diagram from a graph already walked: ``order`` is
+    ``drawn_order(root, ...)`` and ``names`` ``node_names(root)``, so a caller that has them
+    (the step page, the frames) walks the graph once. ``grads`` (one per node of ``order``)
+    are the grads to show instead of the nodes' own: nothing is written to a node.
+    ``compact=True`` stacks each box's name, data and grad on three lines and draws op
+    ellipses and the gaps between ranks smaller, which keeps a left-to-right graph narrow
+    enough to read whole on a screen (the step page draws that way)."""
+    from .diagram import Diagram  # imports graphviz, which the rest of viz does not need
+
+    _check_arguments(order[-1], rankdir, collapse)
     ids = dot_ids(order)
     if highlight is not None and highlight not in ids:
         raise ValueError(f"highlight={highlight!r} is not a node of this graph")
-    groups = module_groups(order) if clusters or collapse else {}
-    look = _Look(node_names(root), _parameter_set(params), show_grad,
-                 largest_grad(order) if grad_scale is None else grad_scale,
-                 vertical=rankdir in ("LR", "RL"))  # record fields stack across the ranks
-    dot = Diagram("micrograd_nn", graph_attr={"rankdir": rankdir},
+    if grads is not None and len(grads) != len(order):
+        raise ValueError(f"grads has {len(grads)} numbers for {len(order)} nodes")
+    grad_of = dict(zip(order, grads)) if grads is not None else {n: n.grad for n in order}
+    neurons = module_groups(order)
+    groups = neurons if clusters or collapse else {}
+    # Record fields read along one line unless stacked: in LR, across the ranks.
+    vertical = (rankdir in ("LR", "RL")) != compact
+    look = _Look(names, _parameter_set(params), show_grad, grad_of,
+                 _largest(grad_of) if grad_scale is None else grad_scale, vertical, compact)
+    look.count_neuron_inputs(neurons)
+    graph_attr = {"rankdir": rankdir, **({"ranksep": "0.3"} if compact else {})}
+    dot = Diagram("micrograd_nn", graph_attr=graph_attr,
                   node_attr={"fontname": "Helvetica", "fontsize": "11"})
     if collapse is None:
         _draw_grouped(dot, order, ids, groups, look, highlight)
@@ -102,21 +136,50 @@ def draw_dot(root: Value, rankdir: str = "LR", show_grad: bool = True,
 
 class _Look:
     """What every box needs to be drawn: names, which leaves are parameters, whether to
-    show grads, the colour scale, and whether record fields stack vertically."""
+    show grads, the grad each node shows, the colour scale, whether record fields read
+    along one line, and how many ops read each node."""
 
     def __init__(self, names: dict[Value, str], params: set[Value], show_grad: bool,
-                 scale: float, vertical: bool) -> None:
+                 grads: dict[Value, float], scale: float, vertical: bool,
+                 compact: bool = False) -> None:
         self.names, self.params, self.show_grad = names, params, show_grad
-        self.scale, self.vertical = scale, vertical
+        self.grads, self.scale, self.vertical = grads, scale, vertical
+        self.compact = compact
+        self.groups: dict[Value, str] = {}  # each node's neuron, for the edges between them
+        self.neuron_inputs: dict[str, int] = {}  # edges into each neuron from other neurons
+        self.readers: dict[Value, int] = {}
+        for node in grads:
+            for inp in node.inputs:
+                self.readers[inp] = self.readers.get(inp, 0) + 1
 
     def box(self, dot: graphviz.Digraph, node: Value, node_id: str, current: bool) -> None:
         """Draw ``node``'s box into ``dot`` (a graph or a cluster)."""
         kind = _kind(node, self.params)
-        attrs = _value_attrs(kind, node.grad, self.scale if self.show_grad else None)
+        grad = self.grads[node]
+        attrs = _value_attrs(kind, grad, self.scale if self.show_grad else None)
         if current:
             attrs.update(color=_HIGHLIGHT, penwidth="4", **{"class": "highlight"})
-        label = _record(node, self.names[node], kind, self.show_grad, self.vertical)
+        label = _record(node, self.names[node], grad, kind, self.show_grad, self.vertical)
         dot.node(node_id, label, id=node_id, **attrs)
+
+    def count_neuron_inputs(self, groups: dict[Value, str]) -> None:
+        """Note each node's neuron (``groups``) and how many edges come into each neuron
+        from other neurons."""
+        self.groups = groups
+        for node, into in groups.items():
+            for inp in node.inputs:
+                if groups.get(inp, into) != into:
+                    self.neuron_inputs[into] = self.neuron_inputs.get(into, 0) + 1
+
+    def edge_attrs(self, source: Value, node: Value) -> dict[str, str]:
+        """How the edge from ``source`` into ``node``'s op is drawn: thin and light from a
+        node many ops read, or into a neuron many other neurons feed."""
+        if self.readers.get(source, 0) > _FAN_OUT:
+            return _BUNDLE_EDGE
+        into, out_of = self.groups.get(node), self.groups.get(source)
+        if into is None or out_of is None or into == out_of:
+            return {}
+        return _BUNDLE_EDGE if self.neuron_inputs.get(into, 0) > _FAN_OUT else {}
 
 
 def _check_arguments(root: Value, rankdir: str, collapse: str | None) -> None:
@@ -169,7 +232,7 @@ def _draw_grouped(dot: graphviz.Digraph, order: list[Value], ids: dict[Value, st
         home = dot if path is None else _cluster(clusters, path, type(dot))
         look.box(home, node, ids[node], node is highlight)
         if node.inputs:
-            _draw_op(dot, node, ids, node is highlight, home)
+            _draw_op(dot, node, ids, node is highlight, look, home)
     _attach_clusters(dot, clusters, type(dot))
 
 
@@ -177,9 +240,9 @@ def _cluster(clusters: dict[str, graphviz.Digraph], path: str,
              make: type[graphviz.Digraph]) -> graphviz.Digraph:
     if path not in clusters:
         cluster = make(_cluster_id(path))
-        cluster.attr(label=path.rsplit("/", 1)[-1], style="rounded", color=_CLUSTER_GREY,
-                     fontcolor=_CLUSTER_GREY, fontname="Helvetica", fontsize="10",
-                     labeljust="l")
+        cluster.attr(label=_plain_label(path.rsplit("/", 1)[-1]), style="rounded",
+                     color=_CLUSTER_GREY, fontcolor=_CLUSTER_GREY, fontname="Helvetica",
+                     fontsize="10", labeljust="l")
         clusters[path] = cluster
     return clusters[path]
 
@@ -221,7 +284,7 @@ def _draw_collapsed(dot: graphviz.Digraph, order: list[Value], ids: dict[Value, 
         if unit is None:
             look.box(dot, node, ids[node], node is highlight)
             if node.inputs:
-                _draw_op(dot, node, ids, node is highlight, edges=False)
+                _draw_op(dot, node, ids, node is highlight, look, edges=False)
                 for source in sources:
                     dot.edge(source, ids[node] + "_op")
                 dot.edge(ids[node] + "_op", ids[node])
@@ -259,7 +322,7 @@ def _draw_unit(dot: graphviz.Digraph, path: str, box: str, outputs: list[Value],
     members = [n for n in order if units.get(n) == path]
     params = [n for n in members if isinstance(n, Parameter)]
     acts = sorted({p.owner.activation for p in params if p.owner is not None})
-    neurons = len({p.owner.path for p in params if p.owner is not None})
+    neurons = len({id(p.owner) for p in params if p.owner is not None})
     what = f"{', '.join(acts)}, {len(params)} params"
     if neurons > 1:
         what = f"{neurons} neurons, {what}"
@@ -272,8 +335,9 @@ def _draw_unit(dot: graphviz.Digraph, path: str, box: str, outputs: list[Value],
             fields[0] += f" → {_escape(out.label)}"
         fields.append(f"data {format_number(out.data)}")
         if look.show_grad:
-            fields.append(f"grad {format_number(out.grad)}")
-            attrs["fillcolor"] = grad_colour(out.grad, look.scale)
+            grad = look.grads[out]
+            fields.append(f"grad {format_number(grad)}")
+            attrs["fillcolor"] = grad_colour(grad, look.scale)
     else:
         fields.append(f"{len(outputs)} outputs")
     if current:
@@ -343,24 +407,59 @@ def _kind(node: Value, params: set[Value]) -> str:
     return "input"
 
 
-def largest_grad(nodes: Iterable[Value]) -> float:
-    """The largest finite ``|grad|`` among ``nodes``, constants left out (0.0 if none)."""
-    grads = [abs(n.grad) for n in nodes if not isinstance(n, Constant) and math.isfinite(n.grad)]
-    return max(grads, default=0.0)
+def largest_grad(nodes: Iterable[Value], grads: Iterable[float] | None = None) -> float:
+    """The largest finite ``|grad|`` among ``nodes``, constants left out (0.0 if none);
+    ``grads`` (one per node) are used instead of the nodes' own when given."""
+    nodes = list(nodes)
+    return _largest(dict(zip(nodes, grads)) if grads is not None else {n: n.grad for n in nodes})
+
+
+def _largest(grads: dict[Value, float]) -> float:
+    finite = [abs(g) for n, g in grads.items() if not isinstance(n, Constant) and math.isfinite(g)]
+    return max(finite, default=0.0)
+
+
+def widest_grads(size: int, grads: Iterable[tuple[int, float]]) -> list[float]:
+    """For each of ``size`` nodes (by index), the grad with the widest text among 0.0 and
+    the ``(index, grad)`` pairs of ``grads``: drawn with these, each box is as wide as it
+    will ever need to be, so one layout fits every step. Reads numbers only; no node's
+    ``grad`` is touched."""
+    widest = [0.0] * size
+    width = [len(format_number(0.0))] * size
+    for k, grad in grads:
+        text = len(format_number(grad))
+        if text > width[k]:
+            widest[k], width[k] = grad, text
+    return widest
+
+
+# C0 control characters and DEL: Graphviz stops at a NUL and chokes on others, so they
+# are drawn as their Unicode control pictures (U+2400 ...), visibly.
+_CONTROLS = {c: chr(0x2400 + c) for c in range(32)} | {0x7F: "\u2421"}
 
 
 def _escape(text: str) -> str:
     """Text safe inside a Graphviz record label (these characters are record syntax)."""
     for ch in "\\{}|<>\"":
         text = text.replace(ch, "\\" + ch)
-    return text
+    return text.translate(_CONTROLS)
 
 
-def _record(node: Value, name: str, kind: str, show_grad: bool, vertical: bool) -> str:
+def _plain_label(text: str) -> str:
+    """Text safe as a plain (not record, not HTML) Graphviz label: a backslash would start
+    an escape (a trailing one swallows the closing quote), a label shaped like ``<b>x</b>``
+    would be read as HTML, and control characters are drawn visibly."""
+    from .diagram import plain
+
+    return plain(text.replace("\\", "\\\\").translate(_CONTROLS))
+
+
+def _record(node: Value, name: str, grad: float, kind: str, show_grad: bool,
+            vertical: bool) -> str:
     fields = [] if kind == "constant" and not node.label else [_escape(name)]
     fields.append(f"data {format_number(node.data)}")
     if show_grad and kind != "constant":
-        fields.append(f"grad {format_number(node.grad)}")
+        fields.append(f"grad {format_number(grad)}")
     body = " | ".join(fields)
     return "{ " + body + " }" if vertical else body
 
@@ -394,12 +493,14 @@ def grad_colour(grad: float, scale: float) -> str:
 
 
 def _draw_op(dot: graphviz.Digraph, node: Value, ids: dict[Value, str], current: bool,
-             home: graphviz.Digraph | None = None, edges: bool = True) -> None:
+             look: _Look, home: graphviz.Digraph | None = None, edges: bool = True) -> None:
     """The op's ellipse (into ``home``, the node's cluster, default ``dot``) and, unless
     ``edges=False``, the edges from the inputs through it to the node (into ``dot``)."""
     op = ids[node] + "_op"
-    label = "Σ" if node.op == "sum" else node.op
+    label = "Σ" if node.op == "sum" else _plain_label(node.op)
     attrs = {"shape": "ellipse", "margin": "0.02,0.02", "height": "0.3"}
+    if look.compact:  # as narrow as its label allows (the default is 0.75 inch)
+        attrs["width"] = "0.3"
     if current:
         attrs.update(style="filled", fillcolor="#ffd699", color=_HIGHLIGHT, penwidth="3")
     (dot if home is None else home).node(op, label, id=op, **attrs)
@@ -408,7 +509,7 @@ def _draw_op(dot: graphviz.Digraph, node: Value, ids: dict[Value, str], current:
     # The current step sends grad back along these edges: draw them like the node.
     edge = {"color": _HIGHLIGHT, "penwidth": "2.5"} if current else {}
     for inp in node.inputs:
-        dot.edge(ids[inp], op, **edge)
+        dot.edge(ids[inp], op, **(edge or look.edge_attrs(inp, node)))
     dot.edge(op, ids[node], **edge)
 
 

@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from micrograd_nn import BackwardStep, Value, topological_order
+from micrograd_nn import BackwardStep, Value
+from micrograd_nn.text import node_names
 
-from .dot import DEFAULT_MAX_NODES, check_graph_size, dot_ids, draw_dot, format_number, largest_grad
+from .dot import DEFAULT_MAX_NODES, dot_ids, draw_order, drawn_order, largest_grad, widest_grads
 from .errors import require_graphviz
 from .render import FORMATS, pipe
 
@@ -24,61 +25,49 @@ def frame_graphs(root: Value, max_nodes: int = DEFAULT_MAX_NODES,
     """``(None, diagram before backward)``, then ``(step, diagram just after it)`` for each
     step of ``root.backward_steps()``, the step's node highlighted.
 
-    Zeroes every grad in the graph first (``root.zero_grad()``), so the first diagram
-    shows all grads at 0; when the generator is exhausted the grads are what
-    ``root.backward()`` gives from zero. Every frame has the same layout (each box is
-    sized for the widest grad it will show) and the same colour scale (the largest final
-    ``|grad|``), so frames can be compared. ``draw_options`` go to :func:`viz.draw_dot`.
-    Runs ``dot`` once to size the boxes.
+    Zeroes every grad in the graph first, so the first diagram shows all grads at 0; the
+    grads are then what ``root.backward()`` gives from zero (backward runs in full before
+    the first diagram is made). Every frame has the same layout (each box is sized for the
+    widest grad it will show) and the same colour scale (the largest final ``|grad|``), so
+    frames can be compared. ``draw_options`` go to :func:`viz.draw_dot`. Walks the graph
+    once (besides the walks of ``backward_steps()``), runs ``dot`` once to size the boxes,
+    and writes no grad but backward's own.
     """
     require_graphviz()  # fail before backward runs, not after
-    check_graph_size(root, max_nodes)  # before walking or stepping through a huge graph
-    order = topological_order(root, leaves=True)
+    order = drawn_order(root, max_nodes)  # refuses a huge graph before stepping through it
     steps, snapshots = _record_backward(root, order)
-    final = _grads(order)
-    options = dict(draw_options, max_nodes=max_nodes, grad_scale=largest_grad(order))
-    sizes = _box_sizes(root, order, snapshots, options)
+    names = steps[0].names if steps else node_names(root)
+    options = dict(draw_options, grad_scale=largest_grad(order, snapshots[-1]))
+    widest = widest_grads(len(order), (kg for grads in snapshots for kg in enumerate(grads)))
+    sizes = _box_sizes(order, names, widest, options)
     for step, grads in zip([None, *steps], snapshots):
-        _set_grads(order, grads)
-        graph = draw_dot(root, highlight=step.node if step is not None else None, **options)
+        graph = draw_order(order, names, highlight=step.node if step is not None else None,
+                           grads=grads, **options)
         for name, (width, height) in sizes.items():
             # A repeated node statement adds attributes: fix each box's size.
             graph.node(name, width=width, height=height, fixedsize="true")
         yield step, graph
-    _set_grads(order, final)
-
-
-def _grads(order: list[Value]) -> tuple[float, ...]:
-    return tuple(n.grad for n in order)
-
-
-def _set_grads(order: list[Value], grads: tuple[float, ...]) -> None:
-    for node, grad in zip(order, grads):
-        node.grad = grad
 
 
 def _record_backward(root: Value, order: list[Value]) -> tuple[list[BackwardStep],
                                                                 list[tuple[float, ...]]]:
     """Run ``backward_steps`` from zeroed grads; the steps and every node's grad
     (in ``order``) before the first step and after each."""
-    root.zero_grad()
-    snapshots = [_grads(order)]
+    for node in order:
+        node.grad = 0.0
+    snapshots = [(0.0,) * len(order)]
     steps = []
     for step in root.backward_steps():
         steps.append(step)
-        snapshots.append(_grads(order))
+        snapshots.append(tuple(n.grad for n in order))
     return steps, snapshots
 
 
-def _box_sizes(root: Value, order: list[Value], snapshots: list[tuple[float, ...]],
+def _box_sizes(order: list[Value], names: dict[Value, str], widest: list[float],
                options: dict[str, Any]) -> dict[str, tuple[str, str]]:
     """Width and height (inches, as ``dot`` prints them) of each Value's box when it shows
     its longest grad text of all the frames."""
-    before = _grads(order)
-    for k, node in enumerate(order):
-        node.grad = max((grads[k] for grads in snapshots), key=lambda g: len(format_number(g)))
-    plain = pipe(draw_dot(root, **options), "plain").decode("utf-8")
-    _set_grads(order, before)
+    plain = pipe(draw_order(order, names, grads=widest, **options), "plain").decode("utf-8")
     boxes = set(dot_ids(order).values())
     sizes = {}
     for line in plain.splitlines():

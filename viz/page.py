@@ -1,10 +1,14 @@
 """``step_page`` / ``backward_html``: one self-contained web page that plays forward, then
 backward, one op at a time.
 
-The graph is laid out once (one ``dot`` run) and embedded as one SVG; every step is a few
-numbers and strings in a JSON block (the node, its equation and chain-rule lines, the grads
-it changes and their fill colours), which a small script (:mod:`viz.page_assets`) applies to
-the SVG. So the page grows with the number of nodes and steps, not with their product.
+The graph is walked once and laid out once (one ``dot`` run) and embedded as one SVG; every
+step is a few named fields in a JSON block (the node, its equation and chain-rule lines,
+the grads it changes and their fill colours), which the page's script applies to the SVG.
+So the page grows with the number of nodes and steps, not with their product.
+
+The page's HTML, style sheet and script are files of the package (``assets/page.html``,
+``page.css``, ``page.js``), inlined into each page, so a page is one file that works from
+``file://`` and in an iframe's ``srcdoc``.
 """
 
 from __future__ import annotations
@@ -14,18 +18,19 @@ import json
 import os
 import re
 import time
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from micrograd_nn import Constant, Parameter, Value
-from micrograd_nn.text import equation, node_names, with_numbers
+from micrograd_nn.text import equation, format_number, node_names, with_numbers
 
-from .dot import DEFAULT_MAX_NODES, draw_dot, drawn_order, format_number, grad_colour
+from .dot import DEFAULT_MAX_NODES, draw_order, drawn_order, grad_colour, largest_grad, widest_grads
 from .errors import require_graphviz
-from .page_assets import SCRIPT, STYLE
 from .render import run_dot
 
-__all__ = ["step_page", "backward_html", "step_data", "TIME_LIMIT"]
+__all__ = ["step_page", "backward_html", "step_data", "asset", "TIME_LIMIT"]
 
 # Graphviz's layout is the one part whose time is not linear in the graph: it is stopped
 # when the page has taken this many seconds, with a ValueError saying what to draw instead.
@@ -54,7 +59,9 @@ def step_page(root: Value, max_nodes: int = DEFAULT_MAX_NODES,
     Play/Pause (space) with a speed, a click on a node (jumps to the step that computes
     it while in the forward pass; in the backward pass to the step that passes its grad
     on, for a leaf the last step that adds to its grad), the mouse wheel, drag and the
-    zoom buttons; each step pans so its node stays in view.
+    zoom buttons; each step pans so its node stays in view. The page opens on the whole
+    graph when that shows its text at 9 CSS pixels or more, else at 1:1 on the first input
+    and the ops that read it.
 
     Self-contained (inline SVG, style, script and data), so it works from ``file://`` and
     in an iframe's ``srcdoc``. Ids for scripts and tests: ``#player`` carries
@@ -63,107 +70,99 @@ def step_page(root: Value, max_nodes: int = DEFAULT_MAX_NODES,
 
     Zeroes the grads, then leaves them as ``root.backward()`` from zero would.
     ``draw_options`` go to :func:`viz.draw_dot` (``collapse`` excepted: every node must be
-    drawn to be stepped through). Raises ValueError past ``max_nodes`` Values, or when the
-    page would take more than ``time_limit`` seconds (Graphviz is stopped then), saying
-    what to draw instead. Needs Graphviz's ``dot``.
+    drawn to be stepped through), and ``compact`` (default True here: each box stacks its
+    name, data and grad, see :func:`viz.dot.draw_order`). Walks the graph once, besides
+    the walks ``backward_steps()`` makes for itself, and writes no grad but backward's.
+    Raises ValueError past ``max_nodes`` Values, or when the page would take more than
+    ``time_limit`` seconds (Graphviz is stopped then), saying what to draw instead. Needs
+    Graphviz's ``dot``.
     """
     if draw_options.get("collapse") is not None:
         raise ValueError("the step-through page draws every node, so it takes no collapse=; "
                          "draw a collapsed diagram with viz.draw_dot(root, collapse=...)")
     require_graphviz()  # fail before backward runs, not after
     deadline = time.monotonic() + time_limit
-    order = drawn_order(root, max_nodes)
-    data = step_data(root, order)
-    svg = _layout(root, order, data.pop("widest"), max_nodes, deadline, draw_options)
-    return _page(root, svg, data)
+    order = drawn_order(root, max_nodes)  # the page's one walk of the graph
+    walked = _Walked(root, order)
+    svg = _layout(walked, deadline, draw_options)
+    return _page(root, svg, walked.data)
 
 
 def step_data(root: Value, order: list[Value]) -> dict[str, Any]:
-    """What the page's script needs, by node index in ``order``
-    (``topological_order(root, leaves=True)``): names, inputs, the forward steps
-    ``[node, equation, numbers]``, the backward steps ``[node, equation, lines, passed,
-    changes]`` where each change is ``[node, 'grad …', fill]``, and the leaves' final grads.
+    """What the page's script reads, nodes by index in ``order``
+    (``topological_order(root, leaves=True)``; ``viz/assets/page.js`` lists the fields):
+    ``names``, ``inputs``, ``forward`` steps ``{node, equation, numbers}``, ``backward``
+    steps ``{node, equation, lines, passed, changes}`` where each change is
+    ``{node, grad: 'grad …', fill}``, the ``leaves`` and their final grads (``done``).
 
-    Runs backward step by step from zeroed grads. ``'widest'`` (popped by the caller) holds
-    each node's widest grad text, so the one layout fits every step."""
-    index = {node: k for k, node in enumerate(order)}
-    names = node_names(root)
-    backward, grads = _backward_steps(root, index)
-    scale = max((abs(g) for g in grads.final if abs(g) != float("inf")), default=0.0)
-    for step in backward:  # colours need the final scale, known only now
-        step[4] = [[k, f"grad {format_number(g)}", grad_colour(g, scale)] for k, g in step[4]]
-    # Inputs first (step 0 shows them), then parameters, then constants.
-    leaves = sorted((n for n in order if not n.inputs),
-                    key=lambda n: (isinstance(n, Constant), isinstance(n, Parameter)))
-    return {
-        "root": names[root],
-        "names": [names[n] for n in order],
-        "inputs": [[index[i] for i in n.inputs] for n in order],
-        "first": index[leaves[0]],
-        "leaves": [f"{names[n]} = {format_number(n.data)}" for n in leaves],
-        "forward": [[index[n], *_forward_text(n, names)] for n in order if n.inputs],
-        "backward": backward,
-        "done": [f"{names[n]}.grad = {format_number(n.grad)}" for n in leaves
-                 if not isinstance(n, Constant)],
-        "widest": grads.widest,
-    }
+    Runs backward step by step from zeroed grads (``root.backward_steps()``), leaving the
+    grads as ``root.backward()`` from zero would."""
+    return _Walked(root, order).data
 
 
-class _Grads:
-    """Each node's grad after the last step, and the grad with the widest text it shows."""
+class _Walked:
+    """The page's data from one walk (``order``) and one backward pass: ``data`` for the
+    script, the node ``names`` and each node's ``widest`` grad (the one layout fits every
+    step with it)."""
 
-    def __init__(self, order_size: int) -> None:
-        self.final = [0.0] * order_size
-        self.widest = [0.0] * order_size
+    def __init__(self, root: Value, order: list[Value]) -> None:
+        self.order = order
+        index = {node: k for k, node in enumerate(order)}
+        for node in order:  # backward from zero, as the page shows it
+            node.grad = 0.0
+        backward: list[dict[str, Any]] = []
+        changes: list[list[tuple[int, float]]] = []
+        names: dict[Value, str] | None = None
+        for step in root.backward_steps():
+            names = step.names if names is None else names
+            changed = [step.node] if not backward else []  # the first step seeds the root
+            changed += [inp for inp, passed in zip(step.inputs, step.passed)
+                        if passed and not isinstance(inp, Constant)]
+            changes.append([(index[n], n.grad) for n in dict.fromkeys(changed)])
+            backward.append({"node": index[step.node], "equation": step.equation(),
+                             "lines": step.lines(), "passed": list(step.passed)})
+        # A leaf root has no steps to take the names from: its graph is the one node.
+        self.names = names if names is not None else node_names(root)
+        scale = largest_grad(order)  # the final grads': as viz.draw_dot colours them
+        for step_changes, row in zip(changes, backward):  # colours need the final scale
+            row["changes"] = [{"node": k, "grad": f"grad {format_number(g)}",
+                               "fill": grad_colour(g, scale)} for k, g in step_changes]
+        self.widest = widest_grads(len(order), (c for step in changes for c in step))
+        self.data = self._data(root, index, backward)
 
-    def update(self, k: int, grad: float) -> None:
-        self.final[k] = grad
-        if len(format_number(grad)) > len(format_number(self.widest[k])):
-            self.widest[k] = grad
+    def _data(self, root: Value, index: dict[Value, int],
+              backward: list[dict[str, Any]]) -> dict[str, Any]:
+        names, order = self.names, self.order
+        # Inputs first (step 0 shows them), then parameters, then constants.
+        leaves = sorted((n for n in order if not n.inputs),
+                        key=lambda n: (isinstance(n, Constant), isinstance(n, Parameter)))
+        return {
+            "root": names[root],
+            "names": [names[n] for n in order],
+            "inputs": [[index[i] for i in n.inputs] for n in order],
+            "first": index[leaves[0]],
+            "leaves": [f"{names[n]} = {format_number(n.data)}" for n in leaves],
+            "forward": [{"node": index[n], "equation": equation(n, names),
+                         "numbers": f"= {with_numbers(n)} = {format_number(n.data)}"}
+                        for n in order if n.inputs],
+            "backward": backward,
+            "done": [f"{names[n]}.grad = {format_number(n.grad)}" for n in leaves
+                     if not isinstance(n, Constant)],
+        }
 
 
-def _backward_steps(root: Value, index: dict[Value, int]) -> tuple[list[list[Any]], _Grads]:
-    """The backward steps as page data (changes still ``[node, grad]``), from zero grads."""
-    root.zero_grad()
-    grads = _Grads(len(index))
-    steps: list[list[Any]] = []
-    for step in root.backward_steps():
-        changed = [step.node] if not steps else []  # the first step seeds the root's grad
-        changed += [inp for inp, passed in zip(step.inputs, step.passed)
-                    if passed and not isinstance(inp, Constant)]
-        changes = []
-        for node in dict.fromkeys(changed):
-            grads.update(index[node], node.grad)
-            changes.append([index[node], node.grad])
-        steps.append([index[step.node], step.equation(), step.lines(),
-                      "".join("1" if p else "0" for p in step.passed), changes])
-    return steps, grads
-
-
-def _forward_text(node: Value, names: dict[Value, str]) -> tuple[str, str]:
-    """``('h = x * w', '= 2.0000 * -3.0000 = -6.0000')`` for one op node."""
-    return equation(node, names), f"= {with_numbers(node)} = {format_number(node.data)}"
-
-
-def _layout(root: Value, order: list[Value], widest: list[float], max_nodes: int,
-            deadline: float, draw_options: dict[str, Any]) -> str:
+def _layout(walked: _Walked, deadline: float, draw_options: dict[str, Any]) -> str:
     """The one SVG: drawn with each node's widest grad text, so every step's text fits."""
-    final = [n.grad for n in order]
-    for node, grad in zip(order, widest):
-        node.grad = grad
-    try:
-        graph = draw_dot(root, max_nodes=max_nodes, **draw_options)
-    finally:
-        for node, grad in zip(order, final):
-            node.grad = grad
+    options = {"compact": True, **draw_options}
+    graph = draw_order(walked.order, walked.names, grads=walked.widest, **options)
     try:
         svg = run_dot(graph.source, "svg", max(1.0, deadline - time.monotonic()))
     except TimeoutError:
         raise ValueError(
-            f"Graphviz did not lay out this graph of {len(order):,} nodes in the page's "
-            f"time_limit. Step through a subgraph (call it on an intermediate Value, such as "
-            f"one neuron's output, or on one sample), draw the whole graph collapsed with "
-            f"viz.draw_dot(root, collapse='neuron'), or allow more time with "
+            f"Graphviz did not lay out this graph of {len(walked.order):,} nodes in the "
+            f"page's time_limit. Step through a subgraph (call it on an intermediate Value, "
+            f"such as one neuron's output, or on one sample), draw the whole graph collapsed "
+            f"with viz.draw_dot(root, collapse='neuron'), or allow more time with "
             f"time_limit=...") from None
     return _inline_svg(svg.decode("utf-8"))
 
@@ -175,63 +174,32 @@ def _inline_svg(svg: str) -> str:
     return re.sub(r"<!--.*?-->\n?", "", svg, flags=re.S)
 
 
+# In a <script> block the HTML parser looks for "</script" and "<!--" in the JSON text;
+# JSON allows any character in a string as a \\u escape, so these never appear literally.
+# U+2028 and U+2029 are escaped too: some older JavaScript parsers end a line at them.
+_SCRIPT_SAFE = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026",
+                0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
 def _json_script(data: dict[str, Any]) -> str:
-    """``data`` as JSON that is safe inside ``<script>``: no ``</`` can close it."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+    """``data`` as JSON that is safe inside ``<script>``: no ``</script>``, ``<!--`` or
+    line separator can appear in it, and ``JSON.parse`` gives back exactly ``data``."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_SCRIPT_SAFE)
+
+
+@cache
+def asset(name: str) -> str:
+    """The text of one of the page's files in the package's ``assets`` folder
+    (``'page.html'``, ``'page.css'``, ``'page.js'``)."""
+    return resources.files(__package__).joinpath("assets", name).read_text(encoding="utf-8")
 
 
 def _page(root: Value, svg: str, data: dict[str, Any]) -> str:
+    """The page: ``assets/page.html`` with its ``{{...}}`` slots filled in one pass (so
+    nothing filled in is read as a slot)."""
     last = len(data["forward"]) + len(data["backward"])
     title = html.escape(f"Forward and backward through {data['root']} = "
                         f"{format_number(root.data)}")
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<style>{STYLE}</style>
-</head>
-<body>
-<header>
-<h1>{title}</h1>
-<nav>
-<button id="prev" type="button" title="Previous step (←)">&#9664; Prev</button>
-<button id="play" type="button" title="Play or pause (space)">&#9654; Play</button>
-<button id="next" type="button" title="Next step (→)">Next &#9654;</button>
-<input id="slider" type="range" min="0" max="{last}" value="0" aria-label="Step">
-<span id="step-counter">Step 0 / {last}</span>
-<label>Speed <select id="speed" aria-label="Steps per second">
-<option value="1">1/s</option><option value="2">2/s</option><option value="5" selected>5/s</option>
-<option value="10">10/s</option><option value="30">30/s</option></select></label>
-<span class="keys">← → Home End · space plays · click a node to jump · wheel zooms,
-drag pans</span>
-</nav>
-</header>
-<noscript><p>Stepping needs scripts, which are off: only the graph is shown.</p></noscript>
-<main id="player" data-step="0" data-total="{last}" data-phase="forward" data-node=""
- data-node-id="">
-<div id="diagram">
-<div id="zoom-buttons"><button id="zoom-in" type="button" title="Zoom in">+</button>
-<button id="zoom-out" type="button" title="Zoom out">&#8722;</button>
-<button id="zoom-1" type="button" title="Actual size">1:1</button>
-<button id="zoom-fit" type="button" title="Whole graph">Fit</button></div>
-{svg}
-</div>
-<aside>
-<p id="phase"></p>
-<p id="equation"></p>
-<pre id="lines"></pre>
-<p id="note"></p>
-<p class="legend">Forward: faded nodes are not computed yet. Backward: the orange node's grad
-is final; red fill is grad &gt; 0, blue grad &lt; 0, stronger for larger |grad|. Rounded
-boxes are inputs, thick green borders parameters, dashed boxes constants; grey frames
-group a neuron's nodes and a layer's neurons.</p>
-</aside>
-</main>
-<script type="application/json" id="steps-data">{_json_script(data)}</script>
-<script>{SCRIPT}</script>
-</body>
-</html>
-"""
+    slots = {"title": title, "last": str(last), "style": asset("page.css"), "svg": svg,
+             "data": _json_script(data), "script": asset("page.js")}
+    return re.sub(r"\{\{(\w+)\}\}", lambda m: slots[m.group(1)], asset("page.html"))

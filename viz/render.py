@@ -15,7 +15,7 @@ from .errors import DotNotFoundError, dot_not_found
 if TYPE_CHECKING:
     import graphviz
 
-__all__ = ["render", "run_dot", "DotNotFoundError", "FORMATS"]
+__all__ = ["render", "run_dot", "pipe", "output_path", "FORMATS"]
 
 FORMATS = ("svg", "png", "pdf")
 

@@ -1,63 +1,15 @@
-"""The step-through page's style sheet and script, kept as Python strings so the page is
-one self-contained file and the package ships no data files.
-
-The script reads the step data (``<script type="application/json" id="steps-data">``, see
-:mod:`viz.page`) and drives the one embedded SVG: it writes each node's ``data``/``grad``
-text and fill, marks the current node and the edges its value or gradient travels along,
-and fills the side panel. It never re-lays out the graph.
-"""
-
-from __future__ import annotations
-
-__all__ = ["STYLE", "SCRIPT"]
-
-STYLE = """
-* { box-sizing: border-box; }
-html, body { height: 100%; margin: 0; }
-body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: #222;
-       background: #fff; display: flex; flex-direction: column; font-size: 14px; }
-header { padding: .5rem .8rem .3rem; border-bottom: 1px solid #ddd; }
-h1 { font-size: 1.05rem; margin: 0 0 .35rem; }
-nav { display: flex; flex-wrap: wrap; align-items: center; gap: .4rem .6rem; }
-nav button, nav select { font: inherit; padding: .15rem .55rem; cursor: pointer; }
-#slider { flex: 1 1 14rem; min-width: 8rem; }
-#step-counter { font-weight: 600; min-width: 8.5rem; text-align: center;
-                font-variant-numeric: tabular-nums; }
-.keys { color: #666; font-size: .85rem; }
-#player { flex: 1 1 auto; display: flex; min-height: 0; }
-#diagram { flex: 1 1 auto; min-width: 0; position: relative; overflow: hidden;
-           cursor: grab; background: #fff; touch-action: none; }
-#diagram.dragging { cursor: grabbing; }
-/* Pan and zoom move the SVG with a CSS transform at its own size in pixels: a percentage
-   size or a changing viewBox makes Chromium lay the whole SVG out again (0.05-0.2 s on
-   700 nodes) at every step. */
-#diagram svg { position: absolute; left: 0; top: 0; transform-origin: 0 0; }
-#zoom-buttons { position: absolute; right: .5rem; top: .5rem; display: flex; gap: .25rem;
-                z-index: 1; }
-#zoom-buttons button { font: inherit; min-width: 2rem; padding: .1rem .4rem; cursor: pointer; }
-aside { flex: 0 0 clamp(16rem, 30vw, 30rem); border-left: 1px solid #ddd; padding: .6rem .8rem;
-        overflow-y: auto; background: #fafafa; }
-#phase { font-size: .8rem; text-transform: uppercase; letter-spacing: .06em; color: #666;
-         margin: 0 0 .3rem; }
-#equation { font: 600 1rem ui-monospace, Menlo, Consolas, monospace; margin: 0 0 .5rem;
-            overflow-wrap: anywhere; }
-#lines { font: .85rem/1.45 ui-monospace, Menlo, Consolas, monospace; background: #fff;
-         border: 1px solid #e4e4e4; padding: .45rem .55rem; margin: 0 0 .6rem;
-         white-space: pre-wrap; overflow-wrap: anywhere; }
-#lines:empty { display: none; }
-#note { color: #444; font-size: .88rem; margin: 0 0 .6rem; }
-.legend { color: #666; font-size: .8rem; border-top: 1px solid #e4e4e4; padding-top: .4rem; }
-svg .node.pending { opacity: .28; }
-svg .node { cursor: pointer; }
-svg .node.current > polygon, svg .node.current > path, svg .node.current > ellipse {
-  stroke: #ff8c00; stroke-width: 4px; }
-svg .node.current > ellipse { fill: #ffd699; }
-svg .edge.flow > path { stroke: #ff8c00; stroke-width: 2.5px; }
-svg .edge.flow > polygon { stroke: #ff8c00; fill: #ff8c00; }
-"""
-
-# ES5, no modules, no network: it must run from file:// and inside an iframe's srcdoc.
-SCRIPT = r"""
+// The step-through page's script (viz/page.py inlines it into every page).
+//
+// It reads the step data (the JSON script block with id steps-data) and drives the
+// one embedded SVG: it writes each node's data/grad text and fill, marks the current node
+// and the edges its value or gradient travels along, and fills the side panel. It never
+// lays the graph out again. ES5, no modules, no network: it must run from file:// and
+// inside an iframe's srcdoc.
+//
+// The data (field names as viz/page.py's step_data writes them):
+//   root, names[k], inputs[k] (node indices), first (the leaf step 0 shows), leaves, done,
+//   forward[i] = {node, equation, numbers},
+//   backward[i] = {node, equation, lines, passed[j], changes[] = {node, grad, fill}}.
 (function () {
   'use strict';
   var D = JSON.parse(document.getElementById('steps-data').textContent);
@@ -70,10 +22,11 @@ SCRIPT = r"""
   var playBtn = document.getElementById('play');
   var speed = document.getElementById('speed');
   var n = D.names.length;
+  var k, i;
 
   // --- the SVG's pieces, found once --------------------------------------------------
   var nodeEl = [], opEl = [], gradText = [], dataText = [], fillEl = [], dataShown = [];
-  for (var k = 0; k < n; k++) {
+  for (k = 0; k < n; k++) {
     var g = document.getElementById('v' + k);
     nodeEl.push(g);
     opEl.push(document.getElementById('v' + k + '_op'));
@@ -93,15 +46,22 @@ SCRIPT = r"""
     var title = edgeEls[e].getElementsByTagName('title')[0].textContent;
     (edges[title] = edges[title] || []).push(edgeEls[e]);
   }
+  var users = [];  // users[k]: the nodes that take node k as an input
+  for (k = 0; k < n; k++) users.push([]);
+  for (k = 0; k < n; k++) {
+    for (i = 0; i < D.inputs[k].length; i++) users[D.inputs[k][i]].push(k);
+  }
 
   // --- which step shows each node: clicking jumps there ------------------------------
   var forwardStep = [], backwardStep = [];
   for (k = 0; k < n; k++) { forwardStep.push(0); backwardStep.push(-1); }
-  D.forward.forEach(function (f, i) { forwardStep[f[0]] = i + 1; });
-  D.backward.forEach(function (b, i) {
-    backwardStep[b[0]] = F + 1 + i;
+  D.forward.forEach(function (step, i) { forwardStep[step.node] = i + 1; });
+  D.backward.forEach(function (step, i) {
+    backwardStep[step.node] = F + 1 + i;
     // A leaf's backward step is the last one that added to its grad.
-    b[4].forEach(function (c) { if (!D.inputs[c[0]].length) backwardStep[c[0]] = F + 1 + i; });
+    step.changes.forEach(function (change) {
+      if (!D.inputs[change.node].length) backwardStep[change.node] = F + 1 + i;
+    });
   });
 
   // --- state at the current step, replayed from the data -----------------------------
@@ -114,12 +74,12 @@ SCRIPT = r"""
     cur = 0;
   }
   function apply(s) {  // from step s - 1 to step s
-    if (s <= F) { var k = D.forward[s - 1][0]; known[k] = true; dirty[k] = true; return; }
+    if (s <= F) { var k = D.forward[s - 1].node; known[k] = true; dirty[k] = true; return; }
     if (s === F + 1) {
       for (var j = 0; j < n; j++) { grad[j] = 'grad 0.0000'; fill[j] = '#ffffff'; dirty[j] = true; }
     }
-    D.backward[s - F - 1][4].forEach(function (c) {
-      grad[c[0]] = c[1]; fill[c[0]] = c[2]; dirty[c[0]] = true;
+    D.backward[s - F - 1].changes.forEach(function (change) {
+      grad[change.node] = change.grad; fill[change.node] = change.fill; dirty[change.node] = true;
     });
   }
   function paint() {
@@ -144,7 +104,7 @@ SCRIPT = r"""
       if (el) { el.classList.add('current'); marked.push(el); }
     });
     D.inputs[k].forEach(function (i, j) {
-      if (passed && passed.charAt(j) !== '1') return;
+      if (passed && !passed[j]) return;
       (edges['v' + i + '->v' + k + '_op'] || []).forEach(function (el) {
         el.classList.add('flow'); marked.push(el);
       });
@@ -168,24 +128,24 @@ SCRIPT = r"""
       return -1;
     }
     if (s <= F) {
-      var f = D.forward[s - 1];
+      var forward = D.forward[s - 1];
       phase.textContent = 'Forward ' + s + ' / ' + F;
-      eq.textContent = f[1];
-      lines.textContent = f[2];
+      eq.textContent = forward.equation;
+      lines.textContent = forward.numbers;
       note.textContent = s === F ? 'The output is computed. Backward starts next: its ' +
         'grad is set to 1 and passed back.' : 'The orange edges carry the inputs\u2019 values.';
-      return f[0];
+      return forward.node;
     }
-    var b = D.backward[s - F - 1];
+    var backward = D.backward[s - F - 1];
     phase.textContent = 'Backward ' + (s - F) + ' / ' + B;
-    eq.textContent = b[1];
-    lines.textContent = b[2].join('\n');
+    eq.textContent = backward.equation;
+    lines.textContent = backward.lines.join('\n');
     note.textContent = 'This node\u2019s grad is complete, so the chain rule adds ' +
       'local derivative \u00d7 its grad to each input (orange edges).';
     if (s === LAST) {
       lines.textContent += '\n\nDone: d ' + D.root + ' / d leaf\n' + D.done.join('\n');
     }
-    return b[0];
+    return backward.node;
   }
 
   function show(s) {
@@ -195,7 +155,7 @@ SCRIPT = r"""
     cur = s;
     paint();
     var k = describe(s);
-    mark(k, s > F ? D.backward[s - F - 1][3] : null);
+    mark(k, s > F ? D.backward[s - F - 1].passed : null);
     slider.value = String(s);
     counter.textContent = 'Step ' + s + ' / ' + LAST;
     document.getElementById('prev').disabled = s === 0;
@@ -212,6 +172,9 @@ SCRIPT = r"""
   var full = svg.viewBox.baseVal, W = full.width, H = full.height;
   svg.setAttribute('width', String(W));  // one SVG unit to a CSS pixel at scale 1
   svg.setAttribute('height', String(H));
+  // The diagram's text is 11 units high (viz.draw_dot's font size). The page opens on the
+  // whole graph when that shows its text at 9 CSS pixels or more; else at 1:1 (11 px).
+  var READABLE = 9 / 11, MARGIN = 24;
   var view = {x: 0, y: 0, scale: 1};
   function size() { return {w: box.clientWidth || 1, h: box.clientHeight || 1}; }
   function setView() {
@@ -226,30 +189,58 @@ SCRIPT = r"""
     view.scale = next;
     setView();
   }
+  function fitScale() {
+    var c = size();
+    return Math.min((c.w - 2 * MARGIN) / W, (c.h - 2 * MARGIN) / H);
+  }
   function fit() {
     var c = size();
-    view.scale = Math.min(c.w / W, c.h / H, 1.5);
+    view.scale = Math.min(fitScale(), 1.5);
     view.x = -(c.w / view.scale - W) / 2;
     view.y = -(c.h / view.scale - H) / 2;
     setView();
   }
+  // Open on the whole graph when its text is readable that way; else at 1:1 on the node
+  // step 0 shows (the first input) with the ops that read it, as far as they fit.
+  function openView() {
+    if (fitScale() >= READABLE) { fit(); return; }
+    view.scale = 1;
+    setView();
+    keepInView(focus, true);
+  }
+  // Centre the screen rectangle r, but show no more empty space beyond the graph's edges
+  // than the margin (a graph narrower than the pane is centred in it).
+  function centre(r) {
+    var c = box.getBoundingClientRect();
+    view.x += ((r.left + r.right) / 2 - (c.left + c.right) / 2) / view.scale;
+    view.y += ((r.top + r.bottom) / 2 - (c.top + c.bottom) / 2) / view.scale;
+    var m = MARGIN / view.scale, w = c.width / view.scale, h = c.height / view.scale;
+    view.x = W + 2 * m <= w ? (W - w) / 2 : Math.max(-m, Math.min(W - w + m, view.x));
+    view.y = H + 2 * m <= h ? (H - h) / 2 : Math.max(-m, Math.min(H - h + m, view.y));
+    setView();
+  }
   // Pan (never zoom) so the node is on screen, with its op and inputs when they fit:
-  // the reader sees what flows in or out at this step.
-  function keepInView(k) {
+  // the reader sees what flows in or out at this step. On opening, the ops that read the
+  // node too (and the node is centred even if it is on screen).
+  function keepInView(k, opening) {
     if (!nodeEl[k]) return;
-    var c = box.getBoundingClientRect(), m = 24;
+    var c = box.getBoundingClientRect(), m = MARGIN;
     var ins = D.inputs[k], leaves = ins.filter(function (i) { return !D.inputs[i].length; });
+    var readers = [];
+    users[k].forEach(function (j) { readers.push(nodeEl[j], opEl[j]); });
     var tries = [ins, leaves, []].map(function (group) {
       return span([nodeEl[k], opEl[k]].concat(group.map(function (i) { return nodeEl[i]; })));
     });
+    if (opening) {
+      tries.unshift(span([nodeEl[k], opEl[k]].concat(readers)));
+      tries.splice(1, 0, span([nodeEl[k], opEl[k]].concat(readers.slice(0, 6))));
+    }
     var r = tries.filter(function (u) {
       return u.right - u.left <= c.width - 2 * m && u.bottom - u.top <= c.height - 2 * m;
-    })[0] || tries[2];
-    if (r.left >= c.left + m && r.right <= c.right - m &&
+    })[0] || tries[tries.length - 1];
+    if (!opening && r.left >= c.left + m && r.right <= c.right - m &&
         r.top >= c.top + m && r.bottom <= c.bottom - m) return;
-    view.x += ((r.left + r.right) / 2 - (c.left + c.right) / 2) / view.scale;
-    view.y += ((r.top + r.bottom) / 2 - (c.top + c.bottom) / 2) / view.scale;
-    setView();
+    centre(r);
   }
   function span(els) {  // the screen rectangle around the elements
     var u = {left: Infinity, top: Infinity, right: -Infinity, bottom: -Infinity};
@@ -340,9 +331,7 @@ SCRIPT = r"""
   });
 
   slider.max = String(LAST);
-  var c0 = size();
-  if (Math.min(c0.w / W, c0.h / H) >= 0.6) fit(); else { view.scale = 1; setView(); }
+  openView();
   show(0);
   window.addEventListener('resize', function () { setView(); keepInView(focus); });
 })();
-"""
