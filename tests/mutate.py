@@ -4,8 +4,9 @@ Makes small wrong versions ("mutants") of the code that computes, shows or judge
 derivatives — every op's ``derivatives``, ``_backward``, ``local_text`` and ``expr`` and the
 helpers they use in ``micrograd_nn/ops.py``, the step-through code in
 ``micrograd_nn/steps.py``, the checkers (``gradcheck.py``), higher derivatives
-(``higher.py``), custom ops (``custom.py``), the assertion helpers of ``testing.py`` and the
-backward path of ``node.py`` (``prepare_backward``, ``run_rules``) — by
+(``differences.py``, ``higher.py``), custom ops (``custom.py``), the assertion helpers of
+``testing.py`` and the backward path (``node.py``'s ``prepare_backward`` and ``run_rules``,
+``value.py``'s ``backward`` and ``run_rules_checked``) — by
 flipping a sign, swapping an operator, operands or inputs, dropping a term, changing a
 constant, a comparison or a gate. Each mutant is written into a copy of the repository
 under a temporary directory (the real files are never touched) and the fast tests are run
@@ -44,9 +45,11 @@ TARGETS = {
                             "_sign", "_reciprocal", "_power_values", "local_grads"},
     "micrograd_nn/steps.py": {"backward_steps", "local_formula", "_fields", "_data_ref"},
     # the checkers, higher derivatives, custom ops, the test helpers and the backward path
-    "micrograd_nn/gradcheck.py": {
+    "micrograd_nn/differences.py": {
         "check_tolerances", "_as_number", "_guard", "at", "_extrapolate", "_start",
         "estimates", "estimate", "_tolerance", "_agrees", "_resolved", "judge",
+        "noise_limited", "wider"},
+    "micrograd_nn/gradcheck.py": {
         "_judge_along", "_along", "numerical_grads", "_backward_of", "gradcheck_report",
         "_directional", "gradcheck", "_rule_probe", "_summed", "_value_derivative_sums",
         "_node_mismatches", "op_mismatches", "check_ops"},
@@ -59,6 +62,7 @@ TARGETS = {
     "micrograd_nn/testing.py": {"assert_grads_close", "assert_array_grads", "_floats",
                                 "_inside", "_custom"},
     "micrograd_nn/node.py": {"prepare_backward", "run_rules"},
+    "micrograd_nn/value.py": {"backward", "run_rules_checked"},
 }
 # pytest arguments of each stage, run in this order with -x until one fails: the first is
 # fast and kills nearly everything; the slow tests run only for what survives it.
@@ -74,8 +78,9 @@ CHECKER_STAGES = [
     ["tests/test_verdicts.py", "tests/test_custom_op.py", "tests/test_testing.py"],
     ["tests/test_higher.py"],
 ]
-CHECKER_FILES = {"micrograd_nn/gradcheck.py", "micrograd_nn/higher.py",
-                 "micrograd_nn/custom.py", "micrograd_nn/testing.py", "micrograd_nn/node.py"}
+CHECKER_FILES = {"micrograd_nn/differences.py", "micrograd_nn/gradcheck.py",
+                 "micrograd_nn/higher.py", "micrograd_nn/custom.py", "micrograd_nn/testing.py",
+                 "micrograd_nn/node.py", "micrograd_nn/value.py"}
 
 
 def stages_for(path: str) -> list[list[str]]:
