@@ -75,7 +75,8 @@ TEST_STAGES = [
 # The checkers' own tests, run first for mutants of the checker files (they kill those
 # fastest), then the stages above.
 CHECKER_STAGES = [
-    ["tests/test_verdicts.py", "tests/test_custom_op.py", "tests/test_testing.py"],
+    ["tests/test_backward_path.py", "tests/test_verdicts.py", "tests/test_custom_op.py",
+     "tests/test_testing.py"],
     ["tests/test_higher.py"],
 ]
 CHECKER_FILES = {"micrograd_nn/differences.py", "micrograd_nn/gradcheck.py",
