@@ -1,13 +1,15 @@
 #!/bin/sh
-# Checks the JavaScript the package ships (the step page's script, inlined into each page):
-#   .ci/check_js.sh          node --check (syntax) on every .js file under viz/, then ESLint
+# Checks the JavaScript the project ships (the step page's script, inlined into each page, and
+# the playground's page and worker):
+#   .ci/check_js.sh          node --check (syntax) on every .js file under viz/ and playground/
+#                            (not its build output), then ESLint
 #   .ci/check_js.sh --syntax node --check only (no network needed)
 # ESLint comes from npm through npx, pinned, with the rules in .ci/eslint.config.mjs.
 # Needs Node.js 20.19 or later (and npm's registry for ESLint). Run from anywhere.
 set -eu
 ESLINT_VERSION=10.15.0
 cd "$(dirname "$0")/.."
-files=$(find viz -name '*.js' -not -path '*/node_modules/*' | sort)
+files=$(find viz playground -name '*.js' -not -path '*/node_modules/*' -not -path 'playground/site/*' | sort)
 if [ -z "$files" ]; then
     echo "check_js: no .js files under viz/" >&2
     exit 1

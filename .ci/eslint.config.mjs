@@ -1,4 +1,5 @@
-// ESLint's configuration for the step page's script (.ci/check_js.sh runs it). The rules are
+// ESLint's configuration for the step page's script and the playground's page and worker
+// (.ci/check_js.sh runs it). The rules are
 // named here, not taken from @eslint/js, so npx needs to fetch ESLint alone.
 export default [
   {
@@ -23,6 +24,30 @@ export default [
       "strict": ["error", "function"],
       "no-implicit-globals": "error",
       "no-shadow": "off",
+    },
+  },
+  {
+    files: ["playground/**/*.js"],
+    languageOptions: {
+      ecmaVersion: 2022,  // modules: the playground is served, never opened from file://
+      sourceType: "module",
+      globals: {
+        window: "readonly", document: "readonly", self: "readonly", console: "readonly",
+        fetch: "readonly", Worker: "readonly", URL: "readonly", performance: "readonly",
+        setTimeout: "readonly", clearTimeout: "readonly", setInterval: "readonly",
+        clearInterval: "readonly", requestAnimationFrame: "readonly",
+        DOMParser: "readonly", Event: "readonly", CustomEvent: "readonly",
+        XMLSerializer: "readonly", getComputedStyle: "readonly", navigator: "readonly",
+      },
+    },
+    rules: {
+      "no-undef": "error",
+      "no-unused-vars": ["error", {args: "none"}],
+      "no-redeclare": "error",
+      "no-dupe-keys": "error",
+      "no-unreachable": "error",
+      "no-self-assign": "error",
+      "eqeqeq": "error",
     },
   },
 ];

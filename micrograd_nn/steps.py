@@ -94,8 +94,10 @@ class BackwardStep:
         return f"<BackwardStep {self.index + 1}/{self.total} {self.equation()}>"
 
 
-def backward_steps(root: Node) -> Iterator[BackwardStep]:
+def backward_steps(root: Node, names: dict[Any, str] | None = None
+                   ) -> Iterator[BackwardStep]:
     """Backward from ``root``, one op node at a time: each step is applied, then yielded.
+    ``names`` (default :func:`~micrograd_nn.text.node_names`) names the nodes in the text.
 
     Stopping early leaves partial grads behind; running to the end gives every node the
     grad ``backward()`` gives, bit for bit. The pass keeps its own running grads for the
@@ -107,7 +109,7 @@ def backward_steps(root: Node) -> Iterator[BackwardStep]:
         order = prepare_backward(root)
     running: dict[Node, float] = {node: 0.0 for node in order}
     running[root] = root.grad
-    names = node_names(root)
+    names = node_names(root) if names is None else names
     total = len(order)
     for index, node in enumerate(reversed(order)):
         g = running[node]

@@ -23,6 +23,7 @@ from .modes import gc_paused, is_grad_enabled, no_grad
 from .nn import Module
 from .optim import OPTIMIZERS, Adam, Optimizer
 from .progress import progress_display
+from .replay import Replay, replay_unsupported, sample_rows
 from .value import Value
 
 __all__ = ["History", "fit", "evaluate", "predict", "accuracy", "two_moons"]
@@ -194,7 +195,7 @@ def fit(model: Module, X: Sequence[Any], y: Sequence[Any], loss: str | LossFn = 
         batch_size: int | None = None, shuffle: bool = True, seed: int | None = None,
         metrics: Sequence[str] = ("accuracy",), verbose: bool | int = 1, l2: float = 0.0,
         file: TextIO | None = None, callbacks: Sequence[Any] = (),
-        log_every: int = 1) -> History:
+        log_every: int = 1, replay: bool = True) -> History:
     """Train ``model`` on samples ``X`` with targets ``y``; returns a :class:`History`.
 
     ``loss``: a name from :data:`~micrograd_nn.losses.LOSSES` or ``f(outputs, targets)``
@@ -223,6 +224,13 @@ def fit(model: Module, X: Sequence[Any], y: Sequence[Any], loss: str | LossFn = 
     each batch's step (as Keras does); for full batch it is the loss at the start of the
     epoch. Accuracy reads a list of outputs by its argmax, a single output by which side of
     a threshold it is on: 0 for hinge / logits / -1,+1 targets, else 0.5.
+
+    ``replay`` (default True): where the graph has the same shape for every sample (the
+    model exactly an MLP, Layer or Neuron, the loss one of ``LOSSES``, samples plain
+    numbers), each place in a batch gets its graph built once and recomputed for every
+    sample after (:mod:`micrograd_nn.replay`): about twice as fast on the digits example,
+    and bit for bit the same losses and weights. ``replay=False`` builds every graph
+    afresh.
     """
     if not is_grad_enabled():
         raise RuntimeError("fit() was called inside no_grad(): no graph would be recorded, "
@@ -240,6 +248,15 @@ def fit(model: Module, X: Sequence[Any], y: Sequence[Any], loss: str | LossFn = 
     hooks = _Callbacks([*callbacks, *([display] if display else [])])
     params = model.parameters() if l2 else []
     cut = _threshold(loss_fn, y)
+    if not isinstance(replay, bool):
+        raise TypeError(f"replay must be True or False, got {replay!r}")
+    rows = sample_rows(X, model.nin) if replay and replay_unsupported(  # type: ignore[attr-defined]
+        model, loss_fn) is None else None
+    replayer = Replay(model) if rows is not None else None
+
+    def objective(outputs: list[Any], targets: list[Any]) -> Value:
+        batch_loss = loss_fn(outputs, targets)
+        return batch_loss + l2_penalty(params, l2) if l2 else batch_loss
 
     def step(batch: list[int]) -> tuple[float, int]:
         """One optimizer step on ``batch``: its mean loss and how many it got right."""
@@ -247,12 +264,13 @@ def fit(model: Module, X: Sequence[Any], y: Sequence[Any], loss: str | LossFn = 
         # re-scans of the growing graph (restored after the step, errors included).
         with gc_paused():
             opt.zero_grad()
-            outputs = [model(X[i]) for i in batch]
             targets = [y[i] for i in batch]
-            batch_loss = loss_fn(outputs, targets)
-            if l2:
-                batch_loss = batch_loss + l2_penalty(params, l2)
-            batch_loss.backward()
+            if replayer is not None and rows is not None:
+                batch_loss, outputs = replayer.step([rows[i] for i in batch], targets, objective)
+            else:
+                outputs = [model(X[i]) for i in batch]
+                batch_loss = objective(outputs, targets)
+                batch_loss.backward()
             opt.step()
         right = sum(_correct(o, t, cut) for o, t in zip(outputs, targets)) if names else 0
         return batch_loss.data, right

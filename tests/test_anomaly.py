@@ -2,6 +2,7 @@
 AnomalyError naming the op, its inputs and the line of user code that created it. Off by
 default (IEEE arithmetic goes on silently), restored on exit, per thread."""
 
+import io
 import math
 import sys
 import threading
@@ -137,3 +138,58 @@ def test_engine_errors_keep_their_own_types_inside_the_block():
 def test_anomaly_is_detected_inside_no_grad_too():
     with detect_anomaly(), no_grad(), pytest.raises(AnomalyError):
         Value(1e200) * 1e200
+
+
+# --- what anomaly mode must not flag, and where else it checks (issue: nothing silently
+# wrong, nothing wrongly refused) ----------------------------------------------------------
+
+
+def test_a_constants_infinite_grad_is_not_an_anomaly():
+    # 10 ** y: the constant base 10 gets y * 10 ** (y - 1), which overflows at y = 307.5,
+    # while y's own grad (10 ** y * ln 10) is finite; nobody can use a constant's grad
+    y = Value(307.5, "y")
+    with detect_anomaly():
+        out = 10.0 ** y
+        out.backward()
+    assert math.isfinite(y.grad) and y.grad > 0
+
+
+def test_an_infinite_grad_behind_a_closed_gate_is_not_an_anomaly():
+    # the README's documented case: relu(-1) = 0, 0 ** 0.5 has slope inf, the gate stops it
+    x = Value(-1.0, "x")
+    with detect_anomaly():
+        (x.relu() ** 0.5).backward()
+    assert x.grad == 0.0
+
+
+def test_an_infinite_grad_reaching_a_leaf_still_raises():
+    x = Value(0.0, "x")
+    with detect_anomaly(), pytest.raises(AnomalyError, match="to input 0.0 'x'"):
+        x.sqrt().backward()
+
+
+def test_stepping_and_explain_check_like_backward():
+    x = Value(0.0, "x")
+    with detect_anomaly():
+        root = x.sqrt() + 1.0
+        with pytest.raises(AnomalyError, match="backward step of op 'sqrt'"):
+            list(root.backward_steps())
+        with pytest.raises(AnomalyError, match="backward step of op 'sqrt'"):
+            root.explain(file=io.StringIO())
+
+
+def test_custom_op_classes_made_inside_the_block_are_freed():
+    import gc
+    import weakref
+
+    from micrograd_nn import custom_op
+
+    refs = []
+    with detect_anomaly():
+        for k in range(50):
+            op = custom_op(f"twice{k}", lambda a: 2 * a, lambda a: 2.0)
+            op(Value(1.0)).backward()
+            refs.append(weakref.ref(op.op_class))
+            del op
+    gc.collect()
+    assert sum(r() is not None for r in refs) == 0  # no global cache of twin classes

@@ -259,3 +259,25 @@ def test_backward_that_raises_changes_no_interpreter_setting():
         if before[0]:
             gc.enable()
     assert _state() == before
+
+
+def test_sum_overflow_fallback_keeps_tiny_terms_exactly():
+    # the partial sums overflow; the exact sum is the tiny term, subnormal or not
+    assert Value.sum([1e308, 1e308, -1e308, -1e308, 1e-300]).data == 1e-300
+    assert Value.sum([1e308, 1e308, -1e308, -1e308, 3e-310]).data == 3e-310
+    assert Value.sum([1e308, 1e308, 1e-300]).data == math.inf
+    assert Value.sum([-1e308, -1e308, 5.0]).data == -math.inf
+
+
+def test_a_value_formats_like_its_number():
+    v = Value(0.123456, "loss")
+    assert f"{v:.4f}" == "0.1235" and f"{v:>8.2f}" == "    0.12" and f"{v:e}" == "1.234560e-01"
+    assert f"{v}" == repr(v)
+
+
+def test_a_grad_set_to_none_is_explained():
+    x = Value(2.0, "x")
+    y = x * 3.0
+    x.grad = None  # a PyTorch habit
+    with pytest.raises(TypeError, match="the grad of 'x' is None.*zero_grad"):
+        y.backward()

@@ -78,13 +78,18 @@ def metadata(dist: Path) -> Message:
     return HeaderParser().parsestr(text)
 
 
+PLUGIN = "pydevd_plugins/extensions/pydevd_plugin_micrograd_nn.py"
+
+
 def test_wheel_installs_one_package_with_viz_inside_its_license_and_py_typed(dist):
     with zipfile.ZipFile(wheel_path(dist)) as wheel:
         names = set(wheel.namelist())
         license_text = wheel.read(f"{DIST_INFO}/licenses/LICENSE").decode("utf-8")
         top_level = wheel.read(f"{DIST_INFO}/top_level.txt").decode("utf-8").split()
-    assert {name.split("/")[0] for name in names} == {"micrograd_nn", DIST_INFO}
-    assert top_level == ["micrograd_nn"]
+    # the one package, and the debugger extension as a namespace portion of pydevd's
+    assert {name.split("/")[0] for name in names} == {"micrograd_nn", "pydevd_plugins",
+                                                     DIST_INFO}
+    assert top_level == ["micrograd_nn", "pydevd_plugins"]
     package = {name for name in names if name.startswith("micrograd_nn/")}
     expected = {f"micrograd_nn/{p.name}" for p in (REPO / "micrograd_nn").glob("*.py")}
     expected |= {f"micrograd_nn/viz/{p.name}" for p in (REPO / "viz").glob("*.py")}
@@ -93,6 +98,47 @@ def test_wheel_installs_one_package_with_viz_inside_its_license_and_py_typed(dis
     assert package == expected | {"micrograd_nn/py.typed"}
     assert license_text == (REPO / "LICENSE").read_text(encoding="utf-8")
     assert "MIT License" in license_text
+
+
+def test_wheel_ships_the_debugger_extension_without_an_init_of_pydevds_packages(dist):
+    # pydevd (debugpy, PyCharm) finds pydevd_plugins/extensions/pydevd_plugin*.py on
+    # sys.path; an __init__.py of ours would overwrite pydevd's own when pydevd is
+    # pip-installed, and uninstalling micrograd_nn would delete it.
+    with zipfile.ZipFile(wheel_path(dist)) as wheel:
+        names = {name for name in wheel.namelist() if name.startswith("pydevd_plugins/")}
+    assert names == {PLUGIN}
+
+
+PLUGIN_CHECK = r"""
+import pkgutil, sys, types
+from pathlib import Path
+# pydevd's own package layout, as pydevd ships it: both __init__.py extend their path.
+root = Path(sys.argv[1])
+for sub in ("pydevd_plugins", "pydevd_plugins/extensions", "_pydevd_bundle"):
+    (root / sub).mkdir(parents=True, exist_ok=True)
+for sub in ("pydevd_plugins", "pydevd_plugins/extensions"):
+    (root / sub / "__init__.py").write_text(
+        "import pkgutil\n__path__ = pkgutil.extend_path(__path__, __name__)\n")
+(root / "_pydevd_bundle" / "__init__.py").write_text("")
+(root / "_pydevd_bundle" / "pydevd_extension_api.py").write_text(
+    "import abc\nclass TypeResolveProvider(abc.ABC): pass\n"
+    "class StrPresentationProvider(abc.ABC): pass\n")
+sys.path.insert(0, str(root))
+import pydevd_plugins.extensions as extensions
+# what pydevd's ExtensionManager does
+found = [name for _, name, ispkg in pkgutil.walk_packages(extensions.__path__, "pydevd_plugins."
+         "extensions.") if not ispkg and name.split(".")[-1].startswith("pydevd_plugin")]
+for name in found:
+    __import__(name)
+print(found)
+print("micrograd_nn" in sys.modules)
+"""
+
+
+def test_installed_extension_is_found_the_way_pydevd_looks_and_imports_no_micrograd_nn(
+        venv_python, tmp_path):
+    lines = run(venv_python, "-c", PLUGIN_CHECK, tmp_path / "pydevd", cwd=tmp_path).splitlines()
+    assert lines == ["['pydevd_plugins.extensions.pydevd_plugin_micrograd_nn']", "False"]
 
 
 def test_sdist_holds_what_builds_the_wheel_and_no_tests(dist):

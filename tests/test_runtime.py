@@ -206,3 +206,32 @@ def test_pdb_breakpoint_on_mul_backward_stops_on_its_first_line_then_the_formula
     stop = next(i for i, a in enumerate(arrows) if a.endswith("x = self._x"))
     assert arrows[stop + 3].endswith("x.grad += y.data * g"), arrows
     assert "'STOP'" in out
+
+
+def test_a_backward_between_two_steps_does_not_corrupt_the_stepping_pass():
+    # Two roots over shared interior nodes: stepping through one, pausing, running
+    # backward() on the other (which resets the shared interior grads), then resuming must
+    # give each leaf the sum of both passes, and the stepped root's interior its own grads.
+    def build():
+        x, w = Value(0.7, "x"), Value(-1.3, "w")
+        h = (x * w).tanh()
+        shared = h * h + x
+        return x, w, shared, (shared * w).exp(), (shared + h).sin()
+
+    def alone(pick):
+        x, w, shared, a, b = build()
+        pick(a, b).backward()
+        return x.grad, w.grad, shared.grad
+
+    ax, aw, a_shared = alone(lambda a, b: a)
+    bx, bw, _ = alone(lambda a, b: b)
+    x, w, shared, a, b = build()
+    steps = a.backward_steps()
+    next(steps)
+    next(steps)
+    b.backward()  # resets the interior grads a's pass is still adding to
+    for _ in steps:
+        pass
+    assert x.grad == pytest.approx(ax + bx, rel=1e-15)
+    assert w.grad == pytest.approx(aw + bw, rel=1e-15)
+    assert shared.grad == a_shared  # the stepped pass wrote its own interior grads last

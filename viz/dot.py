@@ -88,7 +88,7 @@ def draw_dot(root: Value, rankdir: str = "LR", show_grad: bool = True,
     """
     _check_arguments(root, rankdir, collapse)
     order = drawn_order(root, max_nodes, collapse)
-    return draw_order(order, node_names(root), rankdir=rankdir, show_grad=show_grad,
+    return draw_order(order, node_names(root, order), rankdir=rankdir, show_grad=show_grad,
                       params=params, highlight=highlight, grad_scale=grad_scale,
                       legend=legend, clusters=clusters, collapse=collapse)
 

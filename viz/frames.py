@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from micrograd_nn import BackwardStep, Value
+from micrograd_nn.steps import backward_steps
 from micrograd_nn.text import node_names
 
 from .dot import DEFAULT_MAX_NODES, dot_ids, draw_order, drawn_order, largest_grad, widest_grads
@@ -30,13 +31,13 @@ def frame_graphs(root: Value, max_nodes: int = DEFAULT_MAX_NODES,
     the first diagram is made). Every frame has the same layout (each box is sized for the
     widest grad it will show) and the same colour scale (the largest final ``|grad|``), so
     frames can be compared. ``draw_options`` go to :func:`viz.draw_dot`. Walks the graph
-    once (besides the walks of ``backward_steps()``), runs ``dot`` once to size the boxes,
+    once (besides the backward pass's own walk for its order), runs ``dot`` once to size the boxes,
     and writes no grad but backward's own.
     """
     require_graphviz()  # fail before backward runs, not after
     order = drawn_order(root, max_nodes)  # refuses a huge graph before stepping through it
-    steps, snapshots = _record_backward(root, order)
-    names = steps[0].names if steps else node_names(root)
+    names = node_names(root, order)
+    steps, snapshots = _record_backward(root, order, names)
     options = dict(draw_options, grad_scale=largest_grad(order, snapshots[-1]))
     widest = widest_grads(len(order), (kg for grads in snapshots for kg in enumerate(grads)))
     sizes = _box_sizes(order, names, widest, options)
@@ -49,15 +50,15 @@ def frame_graphs(root: Value, max_nodes: int = DEFAULT_MAX_NODES,
         yield step, graph
 
 
-def _record_backward(root: Value, order: list[Value]) -> tuple[list[BackwardStep],
-                                                                list[tuple[float, ...]]]:
+def _record_backward(root: Value, order: list[Value], names: dict[Value, str]
+                     ) -> tuple[list[BackwardStep], list[tuple[float, ...]]]:
     """Run ``backward_steps`` from zeroed grads; the steps and every node's grad
     (in ``order``) before the first step and after each."""
     for node in order:
         node.grad = 0.0
     snapshots = [(0.0,) * len(order)]
     steps = []
-    for step in root.backward_steps():
+    for step in backward_steps(root, names):
         steps.append(step)
         snapshots.append(tuple(n.grad for n in order))
     return steps, snapshots

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from micrograd_nn import Constant, Parameter, Value
+from micrograd_nn.steps import backward_steps
 from micrograd_nn.text import equation, format_number, node_names, with_numbers
 
 from .dot import DEFAULT_MAX_NODES, draw_order, drawn_order, grad_colour, largest_grad, widest_grads
@@ -72,7 +73,7 @@ def step_page(root: Value, max_nodes: int = DEFAULT_MAX_NODES,
     ``draw_options`` go to :func:`viz.draw_dot` (``collapse`` excepted: every node must be
     drawn to be stepped through), and ``compact`` (default True here: each box stacks its
     name, data and grad, see :func:`viz.dot.draw_order`). Walks the graph once, besides
-    the walks ``backward_steps()`` makes for itself, and writes no grad but backward's.
+    the backward pass's own walk for its order, and writes no grad but backward's.
     Raises ValueError past ``max_nodes`` Values, or when the page would take more than
     ``time_limit`` seconds (Graphviz is stopped then), saying what to draw instead. Needs
     Graphviz's ``dot``.
@@ -112,17 +113,14 @@ class _Walked:
             node.grad = 0.0
         backward: list[dict[str, Any]] = []
         changes: list[list[tuple[int, float]]] = []
-        names: dict[Value, str] | None = None
-        for step in root.backward_steps():
-            names = step.names if names is None else names
+        self.names = node_names(root, order)  # from the page's one walk
+        for step in backward_steps(root, self.names):
             changed = [step.node] if not backward else []  # the first step seeds the root
             changed += [inp for inp, passed in zip(step.inputs, step.passed)
                         if passed and not isinstance(inp, Constant)]
             changes.append([(index[n], n.grad) for n in dict.fromkeys(changed)])
             backward.append({"node": index[step.node], "equation": step.equation(),
                              "lines": step.lines(), "passed": list(step.passed)})
-        # A leaf root has no steps to take the names from: its graph is the one node.
-        self.names = names if names is not None else node_names(root)
         scale = largest_grad(order)  # the final grads': as viz.draw_dot colours them
         for step_changes, row in zip(changes, backward):  # colours need the final scale
             row["changes"] = [{"node": k, "grad": f"grad {format_number(g)}",

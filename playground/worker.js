@@ -1,0 +1,62 @@
+// The playground's engine: CPython (Pyodide) running micrograd_nn in a module Web Worker,
+// so the page never freezes while it computes. Everything is fetched from this site's own
+// origin: Pyodide's core files (pyodide/), the wheels (wheels/, listed in wheels.json) and
+// the playground's Python side (app.py). The page posts {id, method, args}; the worker
+// answers {id, text} where text is app.handle's JSON ({ok, result} or {ok: false, error}).
+
+import { loadPyodide } from "./pyodide/pyodide.mjs";
+
+async function fetchOk(url) {
+  const response = await fetch(url);
+  if (!response.ok) {
+    throw new Error(`could not load ${url}: HTTP ${response.status}`);
+  }
+  return response;
+}
+
+const startup = {};
+
+async function start() {
+  const t0 = performance.now();
+  const indexURL = new URL("./pyodide/", import.meta.url).href;
+  // The wheels and app.py download while Python starts.
+  const archives = fetchOk("./wheels.json").then((r) => r.json()).then((names) =>
+    Promise.all(names.map((name) => fetchOk(`./wheels/${name}`).then((r) => r.arrayBuffer()))));
+  const appSource = fetchOk("./app.py").then((r) => r.text());
+  const pyodide = await loadPyodide({ indexURL });
+  startup.pyodideMs = performance.now() - t0;
+  for (const archive of await archives) {
+    pyodide.unpackArchive(archive, "wheel");
+  }
+  startup.wheelsMs = performance.now() - t0 - startup.pyodideMs;
+  const source = await appSource;
+  pyodide.FS.writeFile("/home/pyodide/playground_app.py", source);
+  pyodide.runPython("import sys\nif '/home/pyodide' not in sys.path: sys.path.insert(0, '/home/pyodide')");
+  const app = pyodide.pyimport("playground_app");
+  startup.totalMs = performance.now() - t0;
+  startup.importMs = startup.totalMs - startup.pyodideMs - startup.wheelsMs;
+  return { handle: app.handle, version: pyodide.version };
+}
+
+const engine = start();
+
+self.onmessage = async (event) => {
+  const { id, method, args } = event.data;
+  let text;
+  let ms = 0;
+  try {
+    const { handle, version } = await engine;
+    if (method === "__version__") {
+      text = JSON.stringify({ ok: true, result: version });
+    } else if (method === "__startup__") {
+      text = JSON.stringify({ ok: true, result: startup });
+    } else {
+      const t0 = performance.now();
+      text = handle(method, JSON.stringify(args));
+      ms = performance.now() - t0;
+    }
+  } catch (error) {
+    text = JSON.stringify({ ok: false, error: `the engine could not start: ${error}` });
+  }
+  self.postMessage({ id, text, ms });
+};
