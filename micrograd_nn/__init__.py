@@ -10,7 +10,13 @@ training.
 
 from . import functions, losses, ops
 from .custom import custom_op
-from .gradcheck import GradcheckError, gradcheck
+from .gradcheck import (
+    CannotCheckError,
+    GradcheckError,
+    GradcheckReport,
+    gradcheck,
+    gradcheck_report,
+)
 from .higher import grad, gradgradcheck, hessian
 from .modes import AnomalyError, detect_anomaly, gc_paused, is_grad_enabled, no_grad
 from .nn import MLP, Layer, Module, Neuron, Parameter
@@ -31,5 +37,6 @@ __all__ = [
     "Parameter", "Module", "Neuron", "Layer", "MLP", "losses", "ops", "functions", "SGD",
     "Momentum", "RMSprop", "Adam", "fit", "evaluate", "predict", "History", "Callback", "save",
     "load", "ModelFileError",
+    "gradcheck_report", "GradcheckReport", "CannotCheckError",
 ]
 __version__ = "0.1.0"

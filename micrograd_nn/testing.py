@@ -20,6 +20,7 @@ import functools
 import importlib
 import inspect
 import math
+import numbers
 import operator
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -41,8 +42,9 @@ __all__ = [
 # Assertions
 
 
-def assert_gradcheck(f: Callable[..., Value], inputs: Sequence[Value], eps: float = 1e-6,
-                     atol: float = 1e-5, rtol: float = 1e-3) -> GradcheckReport:
+def assert_gradcheck(f: Callable[..., Value], inputs: Sequence[Value],
+                     eps: float | None = None, atol: float = 0.0, rtol: float = 1e-6
+                     ) -> GradcheckReport:
     """:func:`~micrograd_nn.gradcheck` as an assertion: raises GradcheckError (naming the
     inputs that disagree and the op whose rule is wrong) or returns the report, which
     says which inputs sat at a kink."""
@@ -63,7 +65,9 @@ def assert_grads_close(values: Value | Sequence[Value], expected: float | Sequen
     Raises GradcheckError listing each one that differs by label (or index)."""
     __tracebackhide__ = True
     vs = [values] if isinstance(values, Value) else list(values)
-    want = [expected] if isinstance(expected, (int, float)) else list(expected)
+    # one number of any real type (int, float, Fraction, a NumPy scalar) for one Value
+    want: list[Any] = [expected] if isinstance(expected, numbers.Real) else list(
+        expected)  # type: ignore[arg-type]
     if len(vs) != len(want):
         raise ValueError(f"assert_grads_close: {len(vs)} values, {len(want)} expected grads")
     bad = [(i, v, float(e)) for i, (v, e) in enumerate(zip(vs, want))
@@ -322,8 +326,43 @@ def _sum(b: _Builder, picks: list[int], num: Number | None) -> None:
     b.emit("sum", *terms, *([] if num is None else [Num(num)]))
 
 
+DOMAIN_MARGIN = 0.1  # custom ops' arguments stay this far inside a bounded domain
+
+
+def _inside(b: _Builder, i: int, lo: float, hi: float) -> int:
+    """Operand ``i`` brought inside (lo, hi), DOMAIN_MARGIN from its ends (squeezed by
+    sigmoid between two bounds, a square added to one)."""
+    m = min(DOMAIN_MARGIN, (hi - lo) / 4.0) if math.isfinite(hi - lo) else DOMAIN_MARGIN
+    x = b.value(i)
+    if lo + m <= x <= hi - m:
+        return i
+    if math.isfinite(lo) and math.isfinite(hi):
+        s = b.emit("sigmoid", i)
+        return b.emit("+", b.emit("*", s, Num(hi - lo - 2 * m)), Num(lo + m))
+    square = b.emit("*", i, i)
+    if math.isfinite(lo):
+        return b.emit("+", square, Num(lo + m))
+    return b.emit("-", Num(hi - m), square)
+
+
 def _custom(b: _Builder, name: str, picks: list[int]) -> None:
-    b.emit(name, *[b.bounded(b.pick(k), CUSTOM_BOUND) for k in picks], custom=True)
+    """A custom op over bounded operands, brought inside its declared ``domain``; where
+    a domain function says no, or the forward raises ValueError (outside its domain), the
+    op is left out of this draw."""
+    op = b.expr.custom[name]
+    domain = getattr(op, "domain", None)
+    args = [b.bounded(b.pick(k), CUSTOM_BOUND) for k in picks]
+    if isinstance(domain, tuple):
+        bounds = domain if len(domain) == len(args) else domain[:1] * len(args)
+        args = [_inside(b, i, lo, hi) for i, (lo, hi) in zip(args, bounds)]
+    values = [b.value(i) for i in args]
+    if callable(domain) and not domain(*values):
+        return
+    try:
+        op.op_class.run_forward(*values)  # type: ignore[attr-defined]
+    except (ValueError, ArithmeticError):
+        return
+    b.emit(name, *args, custom=True)
 
 
 def build(inputs: Sequence[float], steps: Sequence[tuple[Any, ...]],
@@ -377,10 +416,24 @@ def expressions(max_ops: int = 60, max_inputs: int = 5,
 
     ``custom_ops`` (made by :func:`~micrograd_nn.custom_op`) are drawn too, as often as
     each built-in op, with arguments in [-3, 3]; ``builtins=False`` draws only them (and
-    the final sum). ``gradcheck(f, inputs)`` passes on every pair when every rule is right.
-    """
-    from hypothesis import strategies as st
+    the final sum). A custom op's ``domain`` (see :func:`~micrograd_nn.custom_op`) is
+    respected: its operands are brought inside it, and where a domain function says no or
+    the forward raises ValueError the op is left out of that draw. ``gradcheck(f,
+    inputs)`` passes on every pair when every rule is right.
 
+    Needs hypothesis (``pip install hypothesis``): an ImportError says so.
+    """
+    try:
+        from hypothesis import strategies as st
+    except ImportError:
+        raise ImportError("micrograd_nn.testing.expressions() needs hypothesis: "
+                          "pip install hypothesis (or pip install \"micrograd_nn[test]\")"
+                          ) from None
+    for op in custom_ops:
+        if not hasattr(op, "op_class"):
+            raise TypeError(f"expressions: custom_ops must be ops made by "
+                            f"micrograd_nn.custom_op(name, forward, derivative), got "
+                            f"{type(op).__name__} {getattr(op, '__name__', op)!r}")
     custom = {op.op_class.op: op for op in custom_ops}  # type: ignore[attr-defined]
     alternatives = list(_builtin_steps()) if builtins else []
     alternatives += [st.tuples(st.just(_custom), st.just(name),
@@ -466,8 +519,10 @@ def assert_array_grads(values: Any, expected: Any, rtol: float = 1e-10, atol: fl
     what = name or "grads"
     if ours.shape != theirs.shape:
         raise ValueError(f"{what}: the Values have shape {ours.shape}, expected {theirs.shape}")
-    excess = np.abs(ours - theirs) - (atol + rtol * np.abs(theirs))
+    with np.errstate(invalid="ignore"):  # inf - inf: equal infinities are handled below
+        excess = np.abs(ours - theirs) - (atol + rtol * np.abs(theirs))
     excess[np.isnan(excess)] = np.inf
+    excess[ours == theirs] = -1.0  # equal, infinities included
     bad = sorted(map(tuple, np.argwhere(excess > 0)), key=lambda ix: -excess[ix])
     if not bad:
         return

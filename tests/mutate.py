@@ -1,8 +1,12 @@
 """Mutation testing of the derivative code: does the suite notice a wrong derivative?
 
-Makes small wrong versions ("mutants") of the code that computes or shows derivatives —
-every op's ``derivatives``, ``_backward``, ``local_text`` and ``expr`` and the helpers they
-use in ``micrograd_nn/ops.py``, and the step-through code in ``micrograd_nn/steps.py`` — by
+Makes small wrong versions ("mutants") of the code that computes, shows or judges
+derivatives — every op's ``derivatives``, ``_backward``, ``local_text`` and ``expr`` and the
+helpers they use in ``micrograd_nn/ops.py``, the step-through code in
+``micrograd_nn/steps.py``, the checkers (``gradcheck.py``), higher derivatives
+(``differences.py``, ``higher.py``), custom ops (``custom.py``), the assertion helpers of
+``testing.py`` and the backward path (``node.py``'s ``prepare_backward`` and ``run_rules``,
+``value.py``'s ``backward`` and ``run_rules_checked``) — by
 flipping a sign, swapping an operator, operands or inputs, dropping a term, changing a
 constant, a comparison or a gate. Each mutant is written into a copy of the repository
 under a temporary directory (the real files are never touched) and the fast tests are run
@@ -12,6 +16,7 @@ do not count.
 
     python tests/mutate.py            # all mutants, 2 workers; prints the score
     python tests/mutate.py --jobs 4 --match Sub   # only mutants whose name contains 'Sub'
+    python tests/mutate.py --match gradcheck.py --sample 10   # every 10th of one file's
 
 Not collected by pytest (its name does not start with ``test_``).
 """
@@ -39,6 +44,25 @@ TARGETS = {
     "micrograd_nn/ops.py": {"derivatives", "_backward", "local_text", "expr", "_power",
                             "_sign", "_reciprocal", "_power_values", "local_grads"},
     "micrograd_nn/steps.py": {"backward_steps", "local_formula", "_fields", "_data_ref"},
+    # the checkers, higher derivatives, custom ops, the test helpers and the backward path
+    "micrograd_nn/differences.py": {
+        "check_tolerances", "_as_number", "_guard", "at", "_extrapolate", "_start",
+        "estimates", "estimate", "_tolerance", "_agrees", "_resolved", "judge",
+        "noise_limited", "wider"},
+    "micrograd_nn/gradcheck.py": {
+        "_judge_along", "_along", "numerical_grads", "_backward_of", "gradcheck_report",
+        "_directional", "gradcheck", "_rule_probe", "_summed", "_value_derivative_sums",
+        "_node_mismatches", "op_mismatches", "check_ops"},
+    "micrograd_nn/higher.py": {
+        "grad", "_adjoints_float", "_adjoints_graph", "_value_derivatives", "_slope_nodes",
+        "_saturated", "saturating_power", "_times", "hessian", "_fresh", "_column",
+        "_judge_column", "gradgradcheck"},
+    "micrograd_nn/custom.py": {"run_forward", "derivatives", "_check_agreement", "_as_tuple",
+                               "_check_name", "_check_domain"},
+    "micrograd_nn/testing.py": {"assert_grads_close", "assert_array_grads", "_floats",
+                                "_inside", "_custom"},
+    "micrograd_nn/node.py": {"prepare_backward", "run_rules"},
+    "micrograd_nn/value.py": {"backward", "run_rules_checked"},
 }
 # pytest arguments of each stage, run in this order with -x until one fails: the first is
 # fast and kills nearly everything; the slow tests run only for what survives it.
@@ -48,6 +72,23 @@ TEST_STAGES = [
      "tests/test_readme.py", "tests/test_runtime.py", "-k", "not million and not 10000"],
     ["tests/test_properties.py"],
 ]
+# The checkers' own tests, run first for mutants of the checker files (they kill those
+# fastest), then the stages above.
+CHECKER_STAGES = [
+    ["tests/test_backward_path.py", "tests/test_verdicts.py", "tests/test_custom_op.py",
+     "tests/test_testing.py"],
+    ["tests/test_higher.py"],
+]
+CHECKER_FILES = {"micrograd_nn/differences.py", "micrograd_nn/gradcheck.py",
+                 "micrograd_nn/higher.py", "micrograd_nn/custom.py", "micrograd_nn/testing.py",
+                 "micrograd_nn/node.py", "micrograd_nn/value.py"}
+
+
+def stages_for(path: str) -> list[list[str]]:
+    """The test stages a mutant of ``path`` runs, in order."""
+    return CHECKER_STAGES + TEST_STAGES if path in CHECKER_FILES else TEST_STAGES
+
+
 # Mutants that compute exactly what the original does, by key, with why.
 EQUIVALENT: dict[str, str] = {
     "ops.py Add.derivatives: swap inputs: (1.0, 1.0) -> (1.0, 1.0)": "both entries are 1",
@@ -253,7 +294,9 @@ def worker(copy: Path) -> None:
         killer = ""
         try:
             target.write_text(req["source"], encoding="utf-8")
-            for files in TEST_STAGES:
+            stages = CHECKER_STAGES if os.environ.get("MUTATE_STAGES") == "checker" else \
+                stages_for(req["path"])
+            for files in stages:
                 killer = _run_stage(files, req["deselect"], log)
                 if killer:
                     break
@@ -265,7 +308,7 @@ def worker(copy: Path) -> None:
 def baseline_failures(copy: Path) -> list[str]:
     """Tests already failing on the unmutated code: deselected, so they kill nothing."""
     broken: list[str] = []
-    for files in TEST_STAGES:
+    for files in CHECKER_STAGES + TEST_STAGES:
         cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *files]
         env = dict(os.environ, PYTHONPATH=str(copy))
         out = subprocess.run(cmd, cwd=copy, env=env, capture_output=True, text=True).stdout
@@ -298,23 +341,37 @@ def run_chunk(chunk: list[Mutant], copy: Path, deselect: list[str]) -> list[tupl
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--match", default="", help="only mutants whose key contains this")
+    parser.add_argument("--match", default="",
+                        help="only mutants whose key matches this regular expression")
     parser.add_argument("--list", action="store_true", help="list the mutants and stop")
+    parser.add_argument("--no-baseline", action="store_true",
+                        help="skip the run that finds tests already failing (faster; only "
+                             "when the suite is known to pass)")
+    parser.add_argument("--stages", default="",
+                        help="only the checker stages ('checker'): for quick runs on the "
+                             "checker files")
+    parser.add_argument("--offset", type=int, default=0,
+                        help="with --sample, start at this mutant (another sample)")
+    parser.add_argument("--sample", type=int, default=1,
+                        help="run every N-th mutant only (deterministic; the score says so)")
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         worker(args.worker)
         return 0
-    todo = [m for m in mutants() if args.match in m.key]
+    todo = [m for m in mutants() if re.search(args.match, m.key)][
+        args.offset::max(1, args.sample)]
     if args.list:
         print("\n".join(m.key for m in todo))
         return 0
     start = time.monotonic()
+    if args.stages:
+        os.environ["MUTATE_STAGES"] = args.stages  # the workers inherit it
     with tempfile.TemporaryDirectory(prefix="mutate-") as tmp:
         copies = [Path(tmp) / f"w{i}" for i in range(args.jobs)]
         for c in copies:
             _copy_repo(c)
-        deselect = baseline_failures(copies[0])
+        deselect = [] if args.no_baseline else baseline_failures(copies[0])
         if deselect:
             print(f"already failing, deselected: {deselect}")
         survivors, equivalent, killed = [], [], 0
@@ -336,6 +393,9 @@ def main() -> int:
     for m in survivors:
         print(f"SURVIVED: {m.key}")
     score = 100.0 * killed / counted if counted else 100.0
+    if args.sample > 1:
+        print(f"a sample: every {args.sample}th mutant from #{args.offset} "
+              f"(--sample {args.sample} --offset {args.offset})")
     print(f"{len(todo)} mutants, {len(equivalent)} equivalent, {killed} killed, "
           f"{len(survivors)} survived: score {killed}/{counted} = {score:.1f}% "
           f"({time.monotonic() - start:.0f} s)")

@@ -69,10 +69,17 @@ def test_check_ops_names_only_the_wrong_node():
     assert check_ops(square(x) + x.exp())
 
 
-def test_detect_anomaly_names_the_custom_op_forward_and_backward():
+def test_a_forward_giving_nan_or_inf_is_refused_naming_the_op_and_point():
     inv = custom_op("inv", lambda x: 1.0 / x if x else math.inf, lambda x: -1.0 / (x * x))
-    with detect_anomaly(), pytest.raises(AnomalyError, match="op 'inv' produced inf"):
+    with pytest.raises(OverflowError, match=r"custom op 'inv': forward gave inf at \(0\.0\)"):
         inv(Value(0.0))
+    nan = custom_op("nan_op", lambda x: math.nan, lambda x: 1.0)
+    with pytest.raises(ValueError, match=r"'nan_op': forward gave nan at \(2\.0\)"):
+        nan(Value(2.0))
+    assert inv(Value(4.0)).data == 0.25
+
+
+def test_detect_anomaly_names_the_custom_op_backward():
     blowup = custom_op("blowup", lambda x: x, lambda x: math.inf)
     with detect_anomaly():
         y = blowup(Value(1.0)) * 2
@@ -105,7 +112,8 @@ def test_diagram_shows_the_op_name():
     assert "square" in viz.draw_dot(square(Value(2.0)) + 1).source
 
 
-@pytest.mark.parametrize("name", ["", "+", "tanh", "sum", "**2", " pad"])
+@pytest.mark.parametrize("name", ["", "+", "tanh", "sum", "**2", " pad", "f\\", "<b>x</b>",
+                                  "a\x00b", "tab\there", 'q"uote', "{x}"])
 def test_names_that_would_be_confused_with_built_ins_are_refused(name):
     with pytest.raises(ValueError):
         custom_op(name, lambda x: x, lambda x: 1.0)
@@ -118,3 +126,47 @@ def test_a_derivative_of_the_wrong_length_or_type_is_an_error_naming_the_op():
     text = custom_op("text", lambda x: "x", lambda x: 1.0)
     with pytest.raises(TypeError, match="'text': forward must return a number"):
         text(Value(1.0))
+
+
+def test_value_derivative_must_agree_with_derivative_and_give_values():
+    from micrograd_nn import GradcheckError, grad, gradgradcheck, hessian
+    from micrograd_nn.custom import DerivativeMismatch
+
+    lying = custom_op("lying", lambda x: x * x, lambda x: 2 * x, lambda x: x * 1.0)
+    x = Value(1.0, "x")
+    assert grad(lying(x), x)[0].data == 2.0  # the float rule
+    with pytest.raises(DerivativeMismatch, match=r"'lying': value_derivative gives 1\.0 for "
+                       r"input 0 at \(1\.0\), derivative gives 2\.0"):
+        grad(lying(x), x, create_graph=True)
+    with pytest.raises(AssertionError, match="'lying' node .*value_derivative gives 1.0"):
+        check_ops(lying(x))
+    with pytest.raises(GradcheckError, match="lying"):
+        gradgradcheck(lying, [1.0])
+    assert gradgradcheck(lying, [1.0], raise_exception=False) is False
+    flat = custom_op("flat", lambda x: x * x, lambda x: 2 * x, lambda x: 2.0)
+    with pytest.raises(TypeError, match="'flat': value_derivative must give Values"):
+        hessian(flat, [3.0])
+    with pytest.raises(AssertionError, match="'flat' node"):
+        check_ops(flat(Value(3.0)))
+    from micrograd_nn import Constant
+
+    line = custom_op("line", lambda x: 3 * x, lambda x: 3.0, lambda x: Constant(3.0))
+    assert hessian(line, [2.0]) == [[0.0]] and check_ops(line(Value(2.0)))
+
+
+def test_domain_is_kept_on_the_op_and_checked():
+    root = custom_op("root2", math.sqrt, lambda x: 0.5 / math.sqrt(x), domain=(0.0, None))
+    assert root.domain == ((0.0, math.inf),) and root.op_class.domain == root.domain
+    pred = custom_op("pred", math.log, lambda x: 1 / x, domain=lambda x: x > 0)
+    assert pred.domain(2.0) and not pred.domain(-1.0)
+    with pytest.raises(ValueError, match="is empty"):
+        custom_op("empty", math.sqrt, lambda x: 1.0, domain=(1.0, 0.0))
+    with pytest.raises(TypeError, match="domain must be"):
+        custom_op("bad_domain", math.sqrt, lambda x: 1.0, domain="positive")
+
+
+def test_a_value_domain_is_accepted_as_the_domain():
+    from micrograd_nn.value import Domain
+
+    op = custom_op("dom_log", math.log, lambda x: 1 / x, domain=Domain(0.0))
+    assert op.domain == ((0.0, math.inf),)

@@ -320,7 +320,7 @@ def _gradient(f: Callable[..., Value], base: list[float], j: int, step: float) -
 
 def test_gradgradcheck_passes_on_a_right_rule_and_refuses_bad_arguments():
     assert gradgradcheck(lambda a, b: (a * b).sigmoid() * a.log(), [1.3, 0.4])
-    with pytest.raises(ValueError, match="eps > 0"):
+    with pytest.raises(ValueError, match="eps must be a finite number > 0, got 0.0"):
         gradgradcheck(lambda a: a * a, [1.0], eps=0.0)
     with pytest.raises(TypeError, match="must return a Value"):
         gradgradcheck(lambda a: 3.0, [1.0])
@@ -384,3 +384,63 @@ def test_newton_example_converges_and_checks_its_hessian(tmp_path):
     assert len(result["hessian"]) == result["parameters"]
     if result["diagram"]:
         assert os.path.getsize(result["diagram"]) > 0
+
+
+# --- issue 19: higher derivatives where backward gives a documented 0 or ±inf -------------
+
+
+def test_create_graph_gives_backwards_zero_not_nan_behind_a_zero_adjoint():
+    x = Value(5e-324)
+    y = x.log() * (x - x)
+    y.backward()
+    assert x.grad == 0.0
+    (d,) = grad(y, x, create_graph=True)
+    assert d.data == 0.0 == grad(y, x)[0].data
+    z = Value(0.0)
+    assert grad(z.sqrt() * 0, z, create_graph=True)[0].data == 0.0
+
+
+def test_higher_derivatives_saturate_where_the_value_ops_would_raise():
+    x = Value(-1.0)
+    (d,) = grad(x.relu() ** 0.5, x, create_graph=True)  # documented grad 0 behind the gate
+    assert d.data == 0.0 and hessian(lambda a: a.relu() ** 0.5, [-1.0]) == [[0.0]]
+    z = Value(0.0)
+    (d,) = grad(z.sqrt(), z, create_graph=True)
+    assert d.data == math.inf == grad(z.sqrt(), z)[0].data
+    assert hessian(lambda a: a.sqrt(), [0.0]) == [[-math.inf]]  # -1/4 z^(-3/2)
+    assert hessian(lambda a: a ** -1, [1e-200]) == [[math.inf]]  # 2 / a^3
+    assert hessian(lambda a: a ** -1, [-1e-200]) == [[-math.inf]]
+    # the saturating node is an ordinary op: its derivatives go on to any order
+    (d,) = grad(Value(1e-200) ** -1, Value(1.0), create_graph=True)
+    assert d.data == 0.0
+
+
+def test_hessian_and_gradgradcheck_take_any_real_number():
+    from fractions import Fraction
+
+    import numpy as np
+
+    assert hessian(lambda a: a * a * a, [np.float32(2.0)]) == [[12.0]]
+    assert hessian(lambda a: a * a * a, [Fraction(1, 2)]) == [[3.0]]
+    assert gradgradcheck(lambda a, b: a * a * b, [np.int64(3), Fraction(1, 3)])
+    with pytest.raises(TypeError, match="gradgradcheck: input 0 needs a real number, got bool"):
+        gradgradcheck(lambda a: a, [True])
+
+
+def test_gradgradcheck_at_kinks_steep_curvature_big_magnitudes_and_domain_edges():
+    assert gradgradcheck(lambda a: a.relu() * a, [0.0])  # first derivative has a kink
+    assert gradgradcheck(lambda a: a.sqrt(), [1e-5])
+    assert gradgradcheck(lambda a, b: a * b * a, [1e9, 2e9])
+    assert gradgradcheck(lambda a: a.log(), [1e-7])  # no domain error from the checker
+
+
+def test_grad_applies_detect_anomalys_rule():
+    from micrograd_nn import AnomalyError, detect_anomaly
+
+    with detect_anomaly():
+        x = Value(0.0, "x")
+        y = x.sqrt()
+        with pytest.raises(AnomalyError, match="grad: the rule of op 'sqrt'.*input 0.0 'x'"):
+            grad(y, x)
+        g = Value(-1.0, "g")
+        assert grad(g.relu() ** 0.5, g)[0].data == 0.0  # an inf behind a closed gate

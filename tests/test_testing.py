@@ -49,7 +49,7 @@ def test_the_report_says_which_inputs_sat_at_a_kink():
     a, b = Value(1.0, "a"), Value(1.0, "b")
     report = gradcheck_report(lambda a, b: max(a, b) * 2, [a, b])
     assert report.ok and [c.label for c in report.kinks] == ["a", "b"]
-    assert "input 0 'a': analytic 2.0 at a kink (one-sided slopes 0.0 and" in str(report)
+    assert "input 0 'a': analytic 2.0 at a kink (one-sided slopes 0.0 ± " in str(report)
 
 
 def test_a_gradient_outside_the_one_sided_slopes_fails_at_a_kink():
@@ -83,7 +83,7 @@ def test_check_ops_finds_a_built_in_rule_that_backward_runs_wrongly(monkeypatch)
     lines = str(info.value).splitlines()
     assert lines[0].startswith("check_ops: 1 op node disagree")
     assert len(lines) == 2 and lines[1].startswith(
-        "  '*' node 'p' = 6.0 from (2.0 'x', 3.0 'y'): d/dx: backward gives 1.0, numeric 2.99999")
+        "  '*' node 'p' = 6.0 from (2.0 'x', 3.0 'y'): d/dx: backward gives 1.0, numeric 3.0 ± ")
     assert (x.grad, y.grad, out.grad) == (0.0, 0.0, 0.0)  # grads put back
 
 
@@ -179,3 +179,111 @@ def test_assert_array_grads_reports_the_worst_entries_by_index():
     assert str(info.value).splitlines() == [
         "dW: 2 of 6 entries differ (rtol=1e-10, atol=1e-14); worst first:",
         "  [1, 1]: engine 8.0, yours 13.0, difference -5.0"]
+
+
+# --- issue 19: what a user trips on ---------------------------------------------------------
+
+
+def test_expressions_without_hypothesis_says_how_to_install_it():
+    code = ("import sys; sys.modules['hypothesis'] = None\n"
+            "from micrograd_nn.testing import expressions\n"
+            "try:\n    expressions()\nexcept ImportError as e:\n    print(e)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "needs hypothesis: pip install hypothesis" in out.stdout
+
+
+def test_expressions_refuse_a_plain_function_as_a_custom_op():
+    with pytest.raises(TypeError, match="custom_ops must be ops made by micrograd_nn.custom_op"):
+        expressions(custom_ops=[lambda x: x])
+
+
+def test_assert_grads_close_takes_numpy_scalars_and_equal_infinities_are_equal():
+    v = Value(1.0, "v")
+    assert_grads_close(v, np.float32(0))
+    with pytest.raises(GradcheckError, match="'v': grad 0.0, expected 1.0"):
+        assert_grads_close(v, np.float64(1))
+    a = value_array([1.0, 0.0])
+    (a[0] * 2).backward()
+    a[1].grad = float("inf")
+    assert_array_grads(a, [2.0, float("inf")])
+    with pytest.raises(GradcheckError, match="1 of 2 entries differ"):
+        assert_array_grads(a, [2.0, -float("inf")])
+
+
+def test_expressions_draw_a_custom_op_only_inside_its_domain():
+    import math
+
+    drawn = []
+
+    def forward(x):
+        if x <= 0:
+            raise ValueError(f"log2 of {x}")
+        drawn.append(x)
+        return math.log2(x)
+
+    log2 = custom_op("log2", forward, lambda x: 1 / (x * math.log(2)), domain=(0.0, None))
+    band = custom_op("band", lambda x: math.asin(x), lambda x: 1 / math.sqrt(1 - x * x),
+                     domain=(-1.0, 1.0))
+    picky = custom_op("picky", lambda x: math.log(x - 2), lambda x: 1 / (x - 2))
+
+    @settings(max_examples=40, **CI)
+    @given(expressions(max_ops=6, custom_ops=[log2, band, picky], builtins=False))
+    def fuzz(pair):
+        gradcheck(*pair)
+
+    fuzz()
+    assert drawn and min(drawn) >= 0.1
+
+
+def _perturbed(kind, scale):
+    """A custom op whose derivative is wrong in one of the ways a hand-written rule is."""
+    import math
+
+    right = math.cos
+    wrong = {"factor": lambda x: scale * right(x), "sign": lambda x: -right(x),
+             "additive": lambda x: right(x) + scale, "percent": lambda x: 1.01 * right(x)}[kind]
+    return custom_op(f"sin_{kind}", math.sin, wrong)
+
+
+@pytest.mark.parametrize("kind", ["factor", "sign", "additive", "percent"])
+def test_randomly_placed_perturbed_rules_are_always_caught_and_named(kind):
+    from hypothesis import strategies as st
+
+    @settings(max_examples=25, **CI)
+    @given(st.sampled_from([0.5, 2.0, 3.0, -1.0]), st.data())
+    def run(scale, data):
+        op = _perturbed(kind, scale)
+        f, xs = data.draw(expressions(max_ops=8, custom_ops=[op]))
+        graph = f(*xs)
+        nodes = [n for n in _nodes(graph) if n.op == op.op_class.op]
+        bad = [n for n in nodes if abs(n.inputs[0].data) < 1.5 or kind != "sign"]
+        try:
+            check_ops(graph)
+        except GradcheckError as e:
+            assert {m.node.op for m in e.ops} == {op.op_class.op}
+        else:  # every drawn node sits where the wrong slope equals the right one
+            import math
+            assert all(abs(math.cos(n.inputs[0].data)) < 1e-300 for n in bad) or not nodes
+
+    run()
+
+
+def _nodes(root):
+    from micrograd_nn import topological_order
+
+    return topological_order(root)
+
+
+def test_the_report_and_errors_import_from_the_package_and_the_module_stays_reachable():
+    import importlib
+
+    import micrograd_nn
+    from micrograd_nn import CannotCheckError, GradcheckReport
+    from micrograd_nn import gradcheck as function
+    from micrograd_nn import gradcheck_report as report
+
+    module = importlib.import_module("micrograd_nn.gradcheck")
+    assert callable(function) and function is module.gradcheck
+    assert report is module.gradcheck_report and GradcheckReport is module.GradcheckReport
+    assert CannotCheckError is module.CannotCheckError
+    assert {"gradcheck_report", "GradcheckReport", "CannotCheckError"} <= set(micrograd_nn.__all__)

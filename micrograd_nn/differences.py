@@ -1,0 +1,355 @@
+"""Numerical derivatives that converge, with an error bar, and the verdict on an analytic
+derivative: the numerics under :func:`~micrograd_nn.gradcheck`, ``check_ops`` and
+``gradgradcheck`` (see the ``micrograd_nn.gradcheck`` module's docstring for what the
+verdicts mean).
+
+:func:`estimate` takes steps relative to the input's magnitude, each one the float grid
+carries, shrinks them to stay inside the function's domain (one-sided at its edge) and
+extrapolates the differences to step 0 (Ridders' tableau), with an error bar floored by
+the rounding noise; :func:`judge` turns an analytic value and such estimates into
+``'ok'``, ``'kink'``, ``'wrong'`` or ``'unchecked'``.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .value import Value
+
+__all__ = ["START_STEP", "Estimate", "Judgement", "check_tolerances", "estimate", "estimates",
+           "judge", "wider", "noise_limited"]
+
+
+# ---------------------------------------------------------------------------------------
+# Argument checks
+
+
+def check_tolerances(who: str, eps: Any, atol: Any, rtol: Any) -> tuple[float | None, float,
+                                                                      float]:
+    """``eps`` (None, or a finite number > 0), ``atol`` and ``rtol`` (finite numbers >= 0)
+    as floats, or a TypeError / ValueError naming the argument."""
+    out: list[float | None] = []
+    for name, value, allow_none, allow_zero in (("eps", eps, True, False),
+                                                ("atol", atol, False, True),
+                                                ("rtol", rtol, False, True)):
+        if value is None and allow_none:
+            out.append(None)
+            continue
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"{who}: {name} must be a number, got {type(value).__name__} "
+                            f"{value!r}")
+        v = float(value)
+        if not math.isfinite(v) or v < 0.0 or (v == 0.0 and not allow_zero):
+            need = "a finite number >= 0" if allow_zero else "a finite number > 0"
+            raise ValueError(f"{who}: {name} must be {need}, got {value!r}")
+        out.append(v)
+    return out[0], out[1], out[2]  # type: ignore[return-value]
+
+
+# ---------------------------------------------------------------------------------------
+# Numerical derivatives that converge, with an error bar
+
+START_STEP = 2.0 ** -7
+"""The first step of a numerical derivative, relative to max(|x|, 1)."""
+_DEPTH = 6  # columns of the extrapolation tableau
+_MAX_STEPS = 120  # halvings at most (a step of 2**-7 reaches the float floor well before)
+_ULP = 2.0 ** -52
+_TINY = 2.0 ** -1074
+_CONVERGED = 1e-11  # relative error bar at which the halving stops
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A numerical derivative: ``value`` with error bar ``error`` (truncation as the
+    extrapolation sees it, floored by rounding noise), how it was taken (``side``:
+    ``'central'``, ``'right'`` or ``'left'``), the smallest ``step`` used, ``note``
+    (e.g. that the domain forced a smaller step) and ``noise``, the rounding noise of the
+    smallest step (the error bar cannot get below it), and ``scale``, the largest
+    difference quotient seen on the steps tried (how steeply f moves at the input's
+    scale)."""
+
+    value: float
+    error: float
+    side: str = "central"
+    step: float = 0.0
+    note: str = ""
+    noise: float = 0.0
+    scale: float = 0.0
+
+    def __str__(self) -> str:
+        return f"{self.value!r} ± {self.error:.2g}"
+
+
+def _as_number(y: Any) -> float | None:
+    if isinstance(y, Value):
+        y = y.data
+    try:
+        y = float(y)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return y if math.isfinite(y) else None
+
+
+def _guard(f: Callable[[float], Sequence[float]]) -> Callable[[float], list[float] | None]:
+    """f, with None for a point outside its domain (it raises an arithmetic or domain error,
+    or gives a value that is not a finite number)."""
+    def at(t: float) -> list[float] | None:
+        try:
+            ys = f(t)
+        except (ValueError, ArithmeticError):
+            return None
+        out = [_as_number(y) for y in ys]
+        return None if any(y is None for y in out) else out  # type: ignore[return-value]
+    return at
+
+
+class _Differences:
+    """Finite differences of a guarded vector function at x, on steps the grid carries."""
+
+    def __init__(self, f: Callable[[float], list[float] | None], x: float,
+                 here: list[float]) -> None:
+        self.f, self.x, self.here = f, x, here
+
+    def step_taken(self, h: float) -> float:
+        """The step to x + h that the float grid carries: (x + h) - x."""
+        return (self.x + h) - self.x
+
+    def at(self, h: float, side: str) -> tuple[list[float], list[float]] | None:
+        """(differences, their rounding noise) with step h on ``side``, None outside the
+        domain or where the grid cannot carry the step."""
+        x = self.x
+        up = (x + h) - x
+        down = x - (x - h)
+        if up <= 0.0 or down <= 0.0:
+            return None
+        if side == "central":
+            if up != down:  # unequal steps (x next to a power of two): try the smaller one
+                h = min(up, down)
+                up, down = (x + h) - x, x - (x - h)
+            # dividing by the steps taken keeps the estimate right; an asymmetry of at most
+            # an ulp of x adds only (up - down) f''/2, far below the rounding noise
+            a, b = self.f(x + up), self.f(x - down)
+            width = up + down
+        elif side == "right":
+            a, b, width = self.f(x + up), self.here, up
+        else:
+            a, b, width = self.here, self.f(x - down), down
+        if a is None or b is None:
+            return None
+        ds = [(p - q) / width for p, q in zip(a, b)]
+        # rounding: an ulp of each value (2**-52 relative), and the subnormal floor
+        noise = [(2.0 * _ULP * (abs(p) + abs(q)) + 4.0 * _TINY) / width for p, q in zip(a, b)]
+        if not all(math.isfinite(d) for d in ds):
+            return None
+        return ds, noise
+
+
+def _extrapolate(diff: _Differences, h0: float, side: str, m: int
+                 ) -> tuple[list[float], list[float], float, bool, list[float],
+                            list[float]] | None:
+    """Ridders' extrapolation of the differences at h0, h0/2, ... to step 0, per component:
+    (values, error bars, smallest step, whether the domain forced a smaller step, rounding
+    noise of the smallest step, largest difference quotient), or None
+    when no step fits. The tableau restarts where a step does not fit; halving stops when
+    every component's error bar is small, or rounding noise exceeds the best error bar."""
+    power = 2 if side == "central" else 1  # central differences have only even powers
+    best = [math.nan] * m
+    err = [math.inf] * m
+    prev: list[list[float]] | None = None
+    h, smallest, shrunk, found = h0, h0, False, False
+    floor = [0.0] * m
+    scale = [0.0] * m
+    for _ in range(_MAX_STEPS):
+        r = diff.at(h, side)
+        if r is None:  # outside the domain: a smaller step, and a fresh tableau
+            shrunk = shrunk or not found
+            prev = None
+        else:
+            found = True
+            ds, noise = r
+            smallest = h
+            floor = [2.0 * n for n in noise]
+            scale = [max(a, abs(d)) for a, d in zip(scale, ds)]
+            row: list[list[float]] = []
+            done = True
+            for c in range(m):
+                entries = [ds[c]]
+                amplified = 2.0 * noise[c]  # extrapolation amplifies rounding (5/3, 17/15..)
+                if prev is not None:
+                    fac = 2.0 ** power
+                    for j in range(1, min(len(prev[c]) + 1, _DEPTH)):
+                        val = (entries[j - 1] * fac - prev[c][j - 1]) / (fac - 1.0)
+                        entries.append(val)
+                        e = max(abs(val - entries[j - 1]), abs(val - prev[c][j - 1]),
+                                amplified)
+                        if e < err[c]:
+                            err[c], best[c] = e, val
+                        fac *= 2.0 ** power
+                row.append(entries)
+                # converged, or at the noise floor: smaller steps would only add noise
+                if not (err[c] <= _CONVERGED * abs(best[c]) or err[c] <= 2.0 * amplified):
+                    done = False
+            prev = row
+            if done:
+                break
+        h /= 2.0
+        if diff.step_taken(h) <= 4.0 * _ULP * abs(diff.x) or h < 4.0 * _TINY:
+            break
+    if not found:
+        return None
+    for c in range(m):
+        if math.isnan(best[c]) and prev is not None:  # a single row: no extrapolation
+            best[c], err[c] = prev[c][0], math.inf
+    return best, err, smallest, shrunk, floor, scale
+
+
+def _start(x: float, eps: float | None) -> float:
+    """The first step: a power of two near eps (default 2**-7) times max(|x|, 1)."""
+    rel = START_STEP if eps is None else eps
+    scale = max(abs(x), 1.0) * rel
+    return 2.0 ** math.floor(math.log2(scale)) if scale < 1e300 else scale
+
+
+def estimates(f: Callable[[float], Sequence[float]], x: float, m: int,
+              eps: float | None = None, side: str = "central") -> list[Estimate] | None:
+    """A numerical derivative (see :func:`estimate`) of each of the ``m`` outputs of ``f``
+    at ``x``, or None where ``f`` cannot be evaluated on that side of ``x``."""
+    guarded = _guard(f)
+    here = guarded(x)
+    if here is None:
+        return None
+    r = _extrapolate(_Differences(guarded, x, here), _start(x, eps), side, m)
+    if r is None:
+        return None
+    values, errors, step, shrunk, floor, scale = r
+    note = "the step was shrunk to stay inside the domain" if shrunk else ""
+    return [Estimate(v, e, side, step, note, n, s)
+            for v, e, n, s in zip(values, errors, floor, scale)]
+
+
+def estimate(f: Callable[[float], float], x: float, eps: float | None = None,
+             side: str = "central") -> Estimate | None:
+    """The derivative of ``f`` at ``x`` by extrapolated finite differences, with an error
+    bar: ``side`` ``'central'`` (both sides of x), ``'right'`` or ``'left'`` (one-sided, the
+    limit from that side). None when no step on that side stays in ``f``'s domain."""
+    r = estimates(lambda t: (f(t),), x, 1, eps, side)
+    return None if r is None else r[0]
+
+
+# ---------------------------------------------------------------------------------------
+# The verdict on an analytic derivative
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The verdict on one analytic derivative: ``verdict`` is ``'ok'``, ``'kink'``,
+    ``'wrong'`` or ``'unchecked'``; ``numeric`` the estimate it rests on (for a kink the
+    ``left`` and ``right`` limits), ``reason`` why it could not be checked, ``note`` how the
+    estimate was taken when that matters (one-sided, a shrunk step)."""
+
+    verdict: str
+    numeric: Estimate | None = None
+    left: Estimate | None = None
+    right: Estimate | None = None
+    reason: str = ""
+    note: str = ""
+
+
+def _tolerance(est: Estimate, atol: float, rtol: float) -> float:
+    return 3.0 * est.error + rtol * abs(est.value) + atol
+
+
+def _agrees(a: float, est: Estimate, atol: float, rtol: float) -> bool:
+    if math.isinf(a) or math.isnan(a):
+        return False
+    return abs(a - est.value) <= _tolerance(est, atol, rtol)
+
+
+def _resolved(a: float, est: Estimate, atol: float, rtol: float) -> bool:
+    """The error bar is small enough that a rule off by half would have been seen, or a
+    slope of 0 is confirmed as closely as double precision can (the error bar is at the
+    rounding noise of the function's values) or to 2**-24 of how steeply f moves on the
+    steps tried."""
+    tol = _tolerance(est, atol, rtol)
+    if tol <= 0.5 * max(abs(a), abs(est.value)) or (atol > 0.0 and tol <= 2.0 * atol):
+        return True
+    return abs(a) <= tol and (est.error <= 4.0 * est.noise or tol <= 2.0 ** -24 * est.scale)
+
+
+def judge(analytic: float, central: Estimate | None,
+          one_sided: Callable[[str], Estimate | None], atol: float, rtol: float) -> Judgement:
+    """The verdict on ``analytic`` given the ``central`` estimate; ``one_sided('left')`` /
+    ``one_sided('right')`` give the one-sided limits, asked for only when needed (kinks,
+    domain edges)."""
+    if math.isnan(analytic):
+        n = central or one_sided("right") or one_sided("left")
+        return Judgement("wrong", n, reason="the analytic derivative is NaN")
+    agrees = central is not None and _agrees(analytic, central, atol, rtol)
+    if central is not None and agrees and _resolved(analytic, central, atol, rtol):
+        return Judgement("ok", central, note=central.note)
+    left, right = one_sided("left"), one_sided("right")
+    if left is not None and right is not None:
+        lo, hi = sorted((left, right), key=lambda e: e.value)
+        apart = hi.value - lo.value > _tolerance(lo, atol, rtol) + _tolerance(hi, atol, rtol)
+        if apart and math.isfinite(lo.error) and math.isfinite(hi.error):
+            if (lo.value - _tolerance(lo, atol, rtol) <= analytic
+                    <= hi.value + _tolerance(hi, atol, rtol)):
+                return Judgement("kink", central, left, right)
+            return Judgement("wrong", central, left, right,
+                             note="at a kink, outside the one-sided slopes")
+    if central is not None and agrees:
+        return Judgement("unchecked", central, reason=(
+            f"the numerical derivative {central} cannot tell this slope from a wrong one in "
+            "double precision here (too flat or too steep at this input)"))
+    if central is None:  # at a domain edge: only one side exists
+        side = right if right is not None else left
+        if side is None:
+            return Judgement("unchecked", reason="the function cannot be evaluated on "
+                             "either side of this input")
+        note = f"one-sided from the {side.side}: the other side leaves the domain"
+        if _agrees(analytic, side, atol, rtol):
+            if _resolved(analytic, side, atol, rtol):
+                return Judgement("ok", side, note=note)
+            return Judgement("unchecked", side, reason=(
+                f"the one-sided derivative {side} cannot tell this slope from a wrong one "
+                "in double precision here"), note=note)
+        if math.isinf(analytic) or not math.isfinite(side.error):
+            return Judgement("unchecked", side, reason=(
+                f"an infinite or unbounded slope ({analytic!r}; the differences do not "
+                "converge) cannot be checked by finite differences"), note=note)
+        return Judgement("wrong", side, note=note)
+    if math.isinf(analytic) and math.isfinite(central.error) and abs(
+            central.value) < 2.0 ** 1000 and central.error <= 0.5 * abs(central.value):
+        return Judgement("wrong", central, left, right)  # infinite where f moves finitely
+    if math.isinf(analytic) or not math.isfinite(central.error):
+        return Judgement("unchecked", central, reason=(
+            f"an infinite or unbounded slope ({analytic!r}; the differences "
+            f"{central} do not converge) cannot be checked by finite differences"))
+    return Judgement("wrong", central, left, right)
+
+
+_WIDER = (1.0, 2.0 ** 6, 2.0 ** 12)  # first steps tried, relative to eps, while noise decides
+
+
+def noise_limited(j: Judgement) -> bool:
+    """Unresolved because rounding noise, not the function's shape, set the error bar: a
+    larger first step can resolve it (f's values move more against the same noise)."""
+    n = j.numeric
+    return j.verdict == "unchecked" and n is not None and n.error <= 4.0 * n.noise
+
+
+def wider(judge_at: Callable[[float | None], Judgement], eps: float | None) -> Judgement:
+    """``judge_at(eps)``, retried with first steps 2**6 and 2**12 times larger while the
+    verdict is "cannot be checked" only because of rounding noise (a slope of 1e-12 on a
+    function of size 5 needs steps of 0.1, not 0.01, to stand above the noise)."""
+    rel = START_STEP if eps is None else eps
+    j = judge_at(eps)
+    for m in _WIDER[1:]:
+        if not noise_limited(j):
+            break
+        j = judge_at(rel * m)
+    return j
