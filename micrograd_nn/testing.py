@@ -34,7 +34,7 @@ from .value import OPS, Domain, Op, Value
 __all__ = [
     "assert_gradcheck", "assert_grads_close", "check_ops", "GradcheckError",
     "expressions", "Expr", "Node", "Num", "EXPRESSION_OPS",
-    "value_array", "data_of", "grads_of", "assert_array_grads",
+    "value_array", "data_of", "grads_of", "assert_array_grads", "assert_matches_torch",
 ]
 
 
@@ -475,6 +475,10 @@ def value_array(array: Any, label: str = "") -> Any:
     ``X @ W + b``, ``np.tanh``, ``np.exp``, ``np.maximum(0, Z)``, ``np.where``..."""
     np = _numpy()
 
+    given = np.asarray(array, dtype=object)  # keeps each entry's own type
+    if any(isinstance(x, (bool, np.bool_)) for x in given.flat):
+        raise TypeError("value_array needs real numbers, got booleans (True/False in "
+                        "arithmetic is nearly always a bug, as Value(True) refuses it)")
     data = np.asarray(array, dtype=float)
     out = np.empty(data.shape, dtype=object)
     for index in np.ndindex(data.shape):
@@ -532,3 +536,12 @@ def assert_array_grads(values: Any, expected: Any, rtol: float = 1e-10, atol: fl
     lines += [f"  {list(ix)}: engine {a!r}, yours {e!r}, difference {a - e!r}"
               for ix, _, a, e in found[:worst]]
     raise GradcheckError("\n".join(lines), found)
+
+
+def assert_matches_torch(*args: Any, **kwargs: Any) -> Any:
+    """:func:`micrograd_nn.torch.assert_matches_torch`, reachable from the testing toolkit;
+    PyTorch is imported only when this is called (``pip install "micrograd_nn[torch]"``)."""
+    __tracebackhide__ = True
+    from .torch import assert_matches_torch as check
+
+    return check(*args, **kwargs)

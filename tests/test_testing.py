@@ -287,3 +287,10 @@ def test_the_report_and_errors_import_from_the_package_and_the_module_stays_reac
     assert report is module.gradcheck_report and GradcheckReport is module.GradcheckReport
     assert CannotCheckError is module.CannotCheckError
     assert {"gradcheck_report", "GradcheckReport", "CannotCheckError"} <= set(micrograd_nn.__all__)
+
+
+def test_value_array_refuses_booleans():
+    np = pytest.importorskip("numpy")
+    for bad in ([True, False], np.array([True]), [1.0, np.bool_(True)]):
+        with pytest.raises(TypeError, match="booleans"):
+            value_array(bad)
