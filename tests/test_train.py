@@ -2,8 +2,6 @@
 lines, callbacks, errors."""
 
 import io
-import json
-import os
 import random
 import sys
 
@@ -485,31 +483,3 @@ def test_verbose_1_on_a_terminal_redraws_one_line_in_place(monkeypatch):
     assert text.startswith("\r[") and text.count("\n") == 1
     assert text.rstrip().split("\r")[-1].startswith(
         "[==============================] 2/2 Epoch 2/2 - loss: ")
-
-
-def test_verbose_1_in_a_notebook_updates_one_display_and_writes_no_carriage_return():
-    """A real kernel runs a cell as nbconvert does: the saved notebook keeps one output,
-    the final bar, and no \\r (an HTML export shows it as it is)."""
-    if os.environ.get("CI") != "true":
-        pytest.importorskip("nbclient", reason='pip install -e ".[test]"')
-        pytest.importorskip("ipykernel", reason='pip install -e ".[test]"')
-    import nbclient
-    import nbformat
-    root = __file__.rsplit("/tests/", 1)[0]
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(
-        f"import sys; sys.path.insert(0, {root!r})\n"
-        "from micrograd_nn import MLP, fit\nfrom micrograd_nn.train import two_moons\n"
-        "X, y = two_moons(20, seed=0)\n"
-        "h = fit(MLP(2, [4, 1], output_activation='sigmoid', seed=0), X, y, loss='bce',\n"
-        "        epochs=30, batch_size=5, seed=0)")]
-    nbclient.NotebookClient(nb, timeout=120, kernel_name="python3").execute()
-    outputs = nb.cells[0].outputs
-    text = json.dumps(outputs)
-    assert "\\r" not in text
-    assert [o["output_type"] for o in outputs] == ["display_data", "stream"]
-    assert outputs[0]["data"]["text/plain"] == ""  # the live bar, emptied at the end
-    lines = outputs[1]["text"].splitlines()
-    assert len(lines) == 1
-    assert lines[0].startswith("[==============================] 120/120 Epoch 30/30 - loss: ")
-    assert lines[0].endswith("s")
