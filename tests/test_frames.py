@@ -324,7 +324,9 @@ HOSTILE = ["<!--", "</script>", "<script>alert(1)</script>", "a\u2028b\u2029c", 
 def test_hostile_labels_survive_into_the_pages_data_unchanged():
     from micrograd_nn import custom_op
 
-    op = custom_op("<!--op-->", lambda x: x + 1.0, lambda x: 1.0)
+    op = custom_op("plus_one", lambda x: x + 1.0, lambda x: 1.0)
+    op.op_class.op = "<!--op-->"  # refused by custom_op; an Op subclass may still carry it
+    op.op_class.expr = "<!--op-->({args})"
     x = Value(0.5, HOSTILE[0])
     out = x
     for label in HOSTILE[1:]:
@@ -361,7 +363,8 @@ def test_the_page_makes_no_step_but_backwards_own(monkeypatch):
 def test_frames_of_a_graph_with_hostile_names_render(tmp_path):
     from micrograd_nn import custom_op
 
-    op = custom_op("<b>op</b>\\", lambda x: x + 1.0, lambda x: 1.0)
+    op = custom_op("plus_one", lambda x: x + 1.0, lambda x: 1.0)
+    op.op_class.op = "<b>op</b>\\"  # refused by custom_op; an Op subclass may carry it
     root = op((Value(0.5, "x\x00<!--") * 2.0).named("</script>")).named("\\")
     paths = viz.backward_frames(root, tmp_path)
     assert len(paths) == 3

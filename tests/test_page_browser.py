@@ -292,7 +292,9 @@ HOSTILE = ["<!--", "</script>", "<script>alert(1)</script>", "a\u2028b\u2029c", 
 def hostile_graph() -> Value:
     from micrograd_nn import custom_op
 
-    op = custom_op("<!--op-->", lambda x: x + 1.0, lambda x: 1.0)
+    op = custom_op("plus_one", lambda x: x + 1.0, lambda x: 1.0)
+    op.op_class.op = "<!--op-->"  # refused by custom_op; an Op subclass may still carry it
+    op.op_class.expr = "<!--op-->({args})"
     out = Value(0.5, HOSTILE[0])
     for label in HOSTILE[1:]:
         out = (out * 1.5).named(label)
