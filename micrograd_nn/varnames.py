@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from types import FrameType
 from typing import Any
 
-__all__ = ["variable_names", "user_frames", "SKIPPED_MODULES"]
+__all__ = ["variable_names", "user_frames", "SKIPPED_MODULES", "NOT_USER_CODE"]
 
 SKIPPED_MODULES = ("micrograd_nn", "pdb", "bdb", "cmd", "debugpy", "threading", "runpy",
                    "importlib", "code", "codeop", "IPython", "ipykernel", "pytest", "_pytest",
@@ -36,7 +36,14 @@ used as names."""
 _LIST_LIMIT = 256  # longer lists and tuples are not searched item by item
 
 
+NOT_USER_CODE = "__micrograd_nn_not_user_code__"
+"""A module that sets this global to True (a tool built on micrograd_nn, such as the
+playground's app) keeps its frames' variables out of node names, as SKIPPED_MODULES do."""
+
+
 def _is_user_frame(frame: FrameType) -> bool:
+    if frame.f_globals.get(NOT_USER_CODE) is True:
+        return False
     module = frame.f_globals.get("__name__")
     if not isinstance(module, str):
         return True

@@ -13,6 +13,10 @@ page's numbers can be compared with the engine's outside the browser.
 
 from __future__ import annotations
 
+# This module's own variables (``highlight``, ``node``) must never name the user's nodes:
+# micrograd_nn.varnames skips frames of a module that sets this.
+__micrograd_nn_not_user_code__ = True
+
 import ast
 import contextlib
 import io

@@ -89,3 +89,19 @@ def test_this_threads_frames_come_first_with_all_threads():
     frames = user_frames(None, all_threads=True)
     assert sys._getframe() in frames
     assert frames.index(sys._getframe()) < len(frames)
+
+
+def test_a_module_marked_not_user_code_lends_no_names():
+    import types
+
+    from micrograd_nn.text import node_names
+    from micrograd_nn.varnames import NOT_USER_CODE
+
+    tool = types.ModuleType("tool")
+    exec("def show(highlight):\n    return node_names(highlight)\n", tool.__dict__)
+    tool.node_names = node_names
+    x = Value(2.0)
+    y = x * 3.0
+    assert tool.show(y)[y] == "highlight"  # an ordinary module's variable names a node
+    setattr(tool, NOT_USER_CODE, True)
+    assert tool.show(y)[y] == "y"  # the tool's frame is skipped: the caller's name is used
