@@ -1,6 +1,17 @@
 // ESLint's configuration for the step page's script and the playground's page and worker
 // (.ci/check_js.sh runs it). The rules are
 // named here, not taken from @eslint/js, so npx needs to fetch ESLint alone.
+// Rules both the page's script and the playground's files are held to.
+const SHARED_RULES = {
+  "no-undef": "error",
+  "no-unused-vars": ["error", {args: "none"}],
+  "no-redeclare": "error",
+  "no-dupe-keys": "error",
+  "no-unreachable": "error",
+  "no-self-assign": "error",
+  "eqeqeq": "error",
+};
+
 export default [
   {
     files: ["viz/**/*.js"],
@@ -13,14 +24,8 @@ export default [
       },
     },
     rules: {
-      "no-undef": "error",
-      "no-unused-vars": ["error", {args: "none"}],
-      "no-redeclare": "error",
-      "no-dupe-keys": "error",
-      "no-unreachable": "error",
-      "no-self-assign": "error",
+      ...SHARED_RULES,
       "no-use-before-define": ["error", {functions: false}],
-      "eqeqeq": "error",
       "strict": ["error", "function"],
       "no-implicit-globals": "error",
       "no-shadow": "off",
@@ -41,13 +46,7 @@ export default [
       },
     },
     rules: {
-      "no-undef": "error",
-      "no-unused-vars": ["error", {args: "none"}],
-      "no-redeclare": "error",
-      "no-dupe-keys": "error",
-      "no-unreachable": "error",
-      "no-self-assign": "error",
-      "eqeqeq": "error",
+      ...SHARED_RULES,
     },
   },
 ];

@@ -119,19 +119,18 @@ class _Bar(Callback):
         self.logs["seconds"] = time.perf_counter() - self.start
 
 
-class ProgressBar(_Bar):
-    """One line redrawn in place: ``[=====>    ] 120/300 Epoch 12/30 - loss: ...``.
-
-    A carriage return moves back to the start of the line, which a terminal honours (a file
-    or a pipe would keep every frame: :class:`ProgressLines` is for those). Redrawn after
-    every epoch, and within an epoch at most every ``interval`` seconds (so a long
-    stochastic epoch does not flood the output)."""
+class _LiveBar(_Bar):
+    """A bar drawn again after every epoch and, within an epoch, at most every ``interval``
+    seconds (so a long stochastic epoch does not flood the output); ``draw`` shows it."""
 
     def __init__(self, file: TextIO, width: int = 30, interval: float = 0.1) -> None:
         super().__init__(width)
         self.file, self.interval = file, interval
         self.drawn_at = time.perf_counter()
-        self.line_length = 0
+
+    def draw(self) -> None:
+        """Show the current figures (each live bar its own way)."""
+        raise NotImplementedError
 
     def on_batch_end(self, step: int, logs: Logs) -> None:
         """Advance, and redraw when ``interval`` has passed."""
@@ -143,6 +142,19 @@ class ProgressBar(_Bar):
         """Show the epoch's final figures."""
         super().on_epoch_end(epoch, logs)
         self.draw()
+
+
+class ProgressBar(_LiveBar):
+    """One line redrawn in place: ``[=====>    ] 120/300 Epoch 12/30 - loss: ...``.
+
+    A carriage return moves back to the start of the line, which a terminal honours (a file
+    or a pipe would keep every frame: :class:`ProgressLines` is for those). Redrawn after
+    every epoch, and within an epoch at most every ``interval`` seconds (so a long
+    stochastic epoch does not flood the output)."""
+
+    def __init__(self, file: TextIO, width: int = 30, interval: float = 0.1) -> None:
+        super().__init__(file, width, interval)
+        self.line_length = 0
 
     def close(self) -> None:
         """Finish the line, with the total time."""
@@ -190,28 +202,15 @@ class ProgressLines(_Bar):
         self.shown = self.done
 
 
-class NotebookBar(_Bar):
+class NotebookBar(_LiveBar):
     """The bar in a Jupyter notebook: one text output updated in place (IPython's display
     updates), at most every ``interval`` seconds and after every epoch; when training ends
     that output is emptied and the final bar printed to ``file`` as one line. The saved
     notebook (and an nbconvert export) holds that line alone, never a carriage return."""
 
     def __init__(self, file: TextIO, width: int = 30, interval: float = 0.1) -> None:
-        super().__init__(width)
-        self.file, self.interval = file, interval
-        self.drawn_at = time.perf_counter()
+        super().__init__(file, width, interval)
         self.handle: Any = None
-
-    def on_batch_end(self, step: int, logs: Logs) -> None:
-        """Advance, and update when ``interval`` has passed."""
-        super().on_batch_end(step, logs)
-        if time.perf_counter() - self.drawn_at >= self.interval:
-            self.draw()
-
-    def on_epoch_end(self, epoch: int, logs: Logs) -> None:
-        """Show the epoch's final figures."""
-        super().on_epoch_end(epoch, logs)
-        self.draw()
 
     def close(self) -> None:
         """Empty the live output and print the final bar, with the total time, as a line."""
