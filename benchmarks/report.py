@@ -302,7 +302,10 @@ def count_cell(values: list[float] | None) -> str:
     lo, hi = min(values), max(values)
     if lo == hi:
         return f"{lo / 1e6:,.1f} M"
-    return f"{lo / 1e6:,.1f}–{hi / 1e6:,.1f} M (repeats differ)"
+    places = 1  # enough places that the two ends differ as printed
+    while places < 6 and f"{lo / 1e6:.{places}f}" == f"{hi / 1e6:.{places}f}":
+        places += 1
+    return f"{lo / 1e6:,.{places}f}–{hi / 1e6:,.{places}f} M (repeats differ)"
 
 
 def _ratio(a: float | None, b: float | None) -> str:
