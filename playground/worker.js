@@ -3,8 +3,14 @@
 // origin: Pyodide's core files (pyodide/), the wheels (wheels/, listed in wheels.json) and
 // the playground's Python side (app.py). The page posts {id, method, args}; the worker
 // answers {id, text} where text is app.handle's JSON ({ok, result} or {ok: false, error}).
+//
+// First load: everything below is requested at once, and Python starts as soon as the
+// standard library is inflated. build.py precompiled (precompile.mjs) the modules the
+// first view imports for this very Pyodide: the standard library's are .pyc inside
+// python_stdlib.zip.gz, ours (the wheels', app.py's) come as pycache.zip; without them
+// Python compiled every one of those modules from source on every load.
 
-import { loadPyodide } from "./pyodide/pyodide.mjs";
+/* global Response, DecompressionStream */
 
 async function fetchOk(url) {
   const response = await fetch(url);
@@ -19,15 +25,28 @@ const startup = {};
 async function start() {
   const t0 = performance.now();
   const indexURL = new URL("./pyodide/", import.meta.url).href;
-  // The wheels and app.py download while Python starts.
+  const pyodideModule = import("./pyodide/pyodide.mjs");
+  // The zip gzipped whole (its entries stored): inflated here, handed to Pyodide as a
+  // blob: URL (it reads the standard library from a URL).
+  const stdlib = fetchOk("./pyodide/python_stdlib.zip.gz")
+    .then((r) => new Response(r.body.pipeThrough(new DecompressionStream("gzip"))).blob())
+    .then((blob) => URL.createObjectURL(blob));
+  // The wheels, our bytecode and app.py download while Python starts.
   const archives = fetchOk("./wheels.json").then((r) => r.json()).then((names) =>
     Promise.all(names.map((name) => fetchOk(`./wheels/${name}`).then((r) => r.arrayBuffer()))));
+  const bytecode = fetchOk("./pycache.zip").then((r) => r.arrayBuffer());
   const appSource = fetchOk("./app.py").then((r) => r.text());
-  const pyodide = await loadPyodide({ indexURL });
+  const { loadPyodide } = await pyodideModule;
+  const stdLibURL = await stdlib;
+  startup.stdlibMs = performance.now() - t0;
+  const pyodide = await loadPyodide({ indexURL, stdLibURL });
+  URL.revokeObjectURL(stdLibURL);
   startup.pyodideMs = performance.now() - t0;
   for (const archive of await archives) {
     pyodide.unpackArchive(archive, "wheel");
   }
+  // __pycache__/*.pyc at the absolute paths the wheels' modules and app.py have.
+  pyodide.unpackArchive(await bytecode, "zip", { extractDir: "/" });
   startup.wheelsMs = performance.now() - t0 - startup.pyodideMs;
   const source = await appSource;
   pyodide.FS.writeFile("/home/pyodide/playground_app.py", source);
