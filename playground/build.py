@@ -6,7 +6,7 @@ Python package's wheel (``pip download``: PyPI or your pip's index), Pyodide's f
 files (its lock file without the CDN's package list) and ``@viz-js/viz``'s ``viz.js``
 from ``node_modules``, and the playground's own files; then ``node precompile.js`` gives
 the modules the first view imports as bytecode (the standard library's inside
-``python_stdlib.zip.gz``, ours in ``pycache.zip``). OUT defaults to ``playground/site``
+``python_stdlib.zip.gz``, ours in ``pycache.bundle.gz``). OUT defaults to ``playground/site``
 (ignored by git). Serve it with ``python playground/serve.py OUT``: module workers do
 not load from ``file://``.
 """

@@ -38,10 +38,12 @@ function call(method, ...args) {
 }
 
 // Milliseconds since navigation started (performance.now()'s origin): when main.js ran,
-// when Python answered first, when the first graph was drawn; the last leaf change's time
-// from the call to the patched diagram, and Python's share of the last call.
-const timings = { scriptMs: performance.now(), readyMs: null, firstGraphMs: null,
-  lastSetMs: null, lastPythonMs: null, lastLayoutMs: null };
+// when Python answered first, when the first graph was drawn (in the page, laid out),
+// when the page was ready (the first graph's steps loaded too: playground.ready); the last
+// leaf change's time from the call to the patched diagram, and Python's share of the last
+// call; worker: the worker's own start-up split (see worker.js).
+const timings = { scriptMs: performance.now(), pythonMs: null, firstGraphMs: null,
+  readyMs: null, lastSetMs: null, lastPythonMs: null, lastLayoutMs: null };
 
 // ---------------------------------------------------------------------------------------
 // Diagrams: a fresh layout when the shape changes, else the new texts and colours in place
@@ -206,6 +208,7 @@ async function run(source) {
     expr.step = null;
     stopPlaying();
     await graph.show(state.diagram);
+    if (timings.firstGraphMs === null) timings.firstGraphMs = performance.now();
     renderLeaves(state.leaves);
     $("summary").textContent = state.summary;
     showText("printed", state.printed);
@@ -634,11 +637,11 @@ function wire(presets) {
 async function start() {
   const presets = await call("presets");
   wire(presets);
-  timings.readyMs = performance.now();
+  timings.pythonMs = performance.now();
   const version = await call("__version__");
   $("status").textContent = `Python ${version ? "(Pyodide " + version + ")" : ""} running micrograd_nn in this page`;
   await run($("source").value).catch(() => {});
-  timings.firstGraphMs = performance.now();
+  timings.readyMs = performance.now();
   timings.worker = await call("__startup__");
 }
 

@@ -4,13 +4,13 @@
 // the playground's Python side (app.py). The page posts {id, method, args}; the worker
 // answers {id, text} where text is app.handle's JSON ({ok, result} or {ok: false, error}).
 //
-// First load: everything below is requested at once, and Python starts as soon as the
-// standard library is inflated. build.py precompiled (precompile.mjs) the modules the
-// first view imports for this very Pyodide: the standard library's are .pyc inside
-// python_stdlib.zip.gz, ours (the wheels', app.py's) come as pycache.zip; without them
-// Python compiled every one of those modules from source on every load.
+// First load: everything below is requested at once, while Pyodide starts. build.py
+// precompiled (precompile.js) the modules the first view imports, for this very Pyodide:
+// the standard library's are .pyc inside python_stdlib.zip.gz, ours (the wheels',
+// app.py's) come as pycache.bundle.gz; without them Python compiled every one of those
+// modules from source on every load (most of the first load).
 
-/* global Response, DecompressionStream */
+/* global Response, DecompressionStream, TextDecoder */
 
 async function fetchOk(url) {
   const response = await fetch(url);
@@ -18,6 +18,23 @@ async function fetchOk(url) {
     throw new Error(`could not load ${url}: HTTP ${response.status}`);
   }
   return response;
+}
+
+// precompile.js's pycache.bundle (inflated): a 4-byte little-endian length, that much
+// JSON [[path, size], ...], then the files' bytes in that order; each file written at its
+// absolute path (the __pycache__ beside a wheel's module or app.py).
+function writeBundle(FS, buffer) {
+  const head = new DataView(buffer).getUint32(0, true);
+  const index = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 4, head)));
+  let offset = 4 + head;
+  for (const [path, size] of index) {
+    FS.mkdirTree(path.slice(0, path.lastIndexOf("/")));
+    FS.writeFile(path, new Uint8Array(buffer, offset, size));
+    offset += size;
+  }
+  if (offset !== buffer.byteLength) {
+    throw new Error(`pycache.bundle.gz: ${buffer.byteLength - offset} bytes left over`);
+  }
 }
 
 const startup = {};
@@ -28,25 +45,31 @@ async function start() {
   const pyodideModule = import("./pyodide/pyodide.mjs");
   // The zip gzipped whole (its entries stored): inflated here, handed to Pyodide as a
   // blob: URL (it reads the standard library from a URL).
-  const stdlib = fetchOk("./pyodide/python_stdlib.zip.gz")
-    .then((r) => new Response(r.body.pipeThrough(new DecompressionStream("gzip"))).blob())
-    .then((blob) => URL.createObjectURL(blob));
+  const stdlib = fetchOk("./pyodide/python_stdlib.zip.gz").then((r) => new Response(
+    r.body.pipeThrough(new DecompressionStream("gzip")), { headers: { "Content-Type": "application/zip" } }));
   // The wheels, our bytecode and app.py download while Python starts.
   const archives = fetchOk("./wheels.json").then((r) => r.json()).then((names) =>
     Promise.all(names.map((name) => fetchOk(`./wheels/${name}`).then((r) => r.arrayBuffer()))));
-  const bytecode = fetchOk("./pycache.zip").then((r) => r.arrayBuffer());
+  const bytecode = fetchOk("./pycache.bundle.gz").then((r) =>
+    new Response(r.body.pipeThrough(new DecompressionStream("gzip"))).arrayBuffer());
   const appSource = fetchOk("./app.py").then((r) => r.text());
   const { loadPyodide } = await pyodideModule;
-  const stdLibURL = await stdlib;
-  startup.stdlibMs = performance.now() - t0;
-  const pyodide = await loadPyodide({ indexURL, stdLibURL });
-  URL.revokeObjectURL(stdLibURL);
+  // Pyodide fetches indexURL + "python_stdlib.zip" itself: it gets the inflated stream
+  // (started above), so inflating overlaps its own start; every other request is fetch's.
+  const stdLibURL = new URL("python_stdlib.zip", indexURL).href;
+  const networkFetch = self.fetch;
+  self.fetch = (input, init) => (String(input) === stdLibURL ? stdlib : networkFetch(input, init));
+  let pyodide;
+  try {
+    pyodide = await loadPyodide({ indexURL, stdLibURL });
+  } finally {
+    self.fetch = networkFetch;
+  }
   startup.pyodideMs = performance.now() - t0;
   for (const archive of await archives) {
     pyodide.unpackArchive(archive, "wheel");
   }
-  // __pycache__/*.pyc at the absolute paths the wheels' modules and app.py have.
-  pyodide.unpackArchive(await bytecode, "zip", { extractDir: "/" });
+  writeBundle(pyodide.FS, await bytecode);
   startup.wheelsMs = performance.now() - t0 - startup.pyodideMs;
   const source = await appSource;
   pyodide.FS.writeFile("/home/pyodide/playground_app.py", source);
