@@ -264,7 +264,7 @@ def main(argv: list[str] | None = None) -> None:
         finally:
             httpd.shutdown()
             httpd.server_close()
-    print(head)
+    print(f"{head}; load average {os.getloadavg()[0]:.1f} at the end")
     for line in summary(results, size_bytes).values():
         print(line)
 
