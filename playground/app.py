@@ -567,12 +567,14 @@ def time_training(steps: int = 30, hidden: Sequence[int] = (8,)) -> dict[str, fl
 
 
 def time_set(expression: Expression, label: str, values: Sequence[float]) -> list[float]:
-    """Milliseconds of each :meth:`Expression.set` (forward, backward and each box's new
-    texts and fill) for ``label`` at each of ``values``."""
+    """Milliseconds of each :meth:`Expression.set` for ``label`` at each of ``values``, as
+    the worker's :func:`handle` call for it takes them: the arguments' JSON read, forward,
+    backward, each box's new texts and fill, the reply's JSON written."""
     out = []
     for x in values:
+        args_json = json.dumps([label, x])
         start = time.perf_counter()
-        expression.set(label, x)
+        _reply(expression.set(*json.loads(args_json)))
         out.append(1000 * (time.perf_counter() - start))
     return out
 
@@ -651,14 +653,18 @@ def _finite(x: Any) -> Any:
     return x
 
 
+def _reply(result: Any) -> str:
+    """JSON ``{"ok": true, "result": result}``, NaN and infinities written as strings."""
+    try:
+        return json.dumps({"ok": True, "result": result}, allow_nan=False)
+    except ValueError:  # a NaN or an infinity somewhere: rare, so only then walked
+        return json.dumps({"ok": True, "result": _finite(result)}, allow_nan=False)
+
+
 def handle(method: str, args_json: str) -> str:
     """Call ``method`` with the JSON list ``args_json``; JSON ``{"ok": true, "result": ...}``
     or ``{"ok": false, "error": <the exception as the engine words it>}``."""
     try:
-        result = SESSION.call(method, json.loads(args_json))
-        try:
-            return json.dumps({"ok": True, "result": result}, allow_nan=False)
-        except ValueError:  # a NaN or an infinity somewhere: rare, so only then walked
-            return json.dumps({"ok": True, "result": _finite(result)}, allow_nan=False)
+        return _reply(SESSION.call(method, json.loads(args_json)))
     except Exception as e:  # every error goes back to the page, worded as raised
         return json.dumps({"ok": False, "error": error_text(e)})
