@@ -112,8 +112,11 @@ def precompile(out: Path, quiet: bool) -> None:
     if node is None:
         sys.exit("build.py: node is not installed (it precompiles the site's Python): install "
                  "Node.js 18 or newer, e.g. apt-get install nodejs npm")
-    done = subprocess.run([node, str(HERE / "precompile.js"), str(out)], check=True,
+    done = subprocess.run([node, str(HERE / "precompile.js"), str(out)],
                           capture_output=True, text=True)
+    if done.returncode:
+        # Node prints a whole minified line of Pyodide's around an error: the end says it
+        sys.exit(f"build.py: precompile.js failed:\n{done.stderr[-3000:]}")
     if not quiet:
         print(f"precompiled: {done.stdout.strip()}")
 
