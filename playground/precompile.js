@@ -1,4 +1,4 @@
-// Precompile the Python the playground's first view runs, for the Pyodide that runs it:
+// Precompile the Python the playground's first view imports, for the Pyodide that runs it:
 // `node playground/precompile.js SITE` (build.py runs it on the built site).
 //
 // Pyodide's python_stdlib.zip holds the standard library as .py source only, and the wheels
@@ -7,8 +7,8 @@
 // in-memory file system between loads): most of the first load. This script starts the
 // very Pyodide the site serves (so the bytecode is that interpreter's: same version, same
 // magic number) in Node.js, installs the site's wheels and imports app.py as worker.js
-// does, runs the first view (the presets, the first preset's Run and its steps) and then
-// writes, for exactly the modules that imported:
+// does, runs the first view (the presets, the first preset's Run and its steps; then a
+// Check and a training step) and then writes, for exactly the modules that imported:
 //   - pyodide/python_stdlib.zip.gz (in place of python_stdlib.zip): those standard-library
 //     modules as .pyc instead of .py (bytecode is about twice the size of the source it
 //     replaces, so keeping both would break the site's 16 MB budget: tracebacks through
@@ -50,12 +50,14 @@ if '/home/pyodide' not in sys.path:
 import json
 import playground_app
 
-# The first view, as main.js asks for it.
+# The first view, as main.js asks for it; then a Check and a training step, whose
+# modules app.py imports on first use (their bytecode is small; their compiling is not).
 presets = json.loads(playground_app.handle("presets", "[]"))["result"]
-for method, args in (("run", [next(iter(presets.values()))]), ("steps", [])):
+for method, args in (("run", [next(iter(presets.values()))]), ("steps", []),
+                     ("check", []), ("train_reset", [[8], "adam", 0.05]), ("train", [1])):
     reply = json.loads(playground_app.handle(method, json.dumps(args)))
     if not reply["ok"]:
-        raise RuntimeError(f"the first view failed in precompile: {reply['error']}")
+        raise RuntimeError(f"the playground's {method} failed in precompile: {reply['error']}")
 
 import importlib.util
 import os
