@@ -10,7 +10,7 @@
 // app.py's) come as pycache.bundle.gz; without them Python compiled every one of those
 // modules from source on every load (most of the first load).
 
-/* global Response, DecompressionStream, TextDecoder */
+/* global Request, Response, DecompressionStream, TextDecoder */
 
 async function fetchOk(url) {
   const response = await fetch(url);
@@ -58,7 +58,8 @@ async function start() {
   // (started above), so inflating overlaps its own start; every other request is fetch's.
   const stdLibURL = new URL("python_stdlib.zip", indexURL).href;
   const networkFetch = self.fetch;
-  self.fetch = (input, init) => (String(input) === stdLibURL ? stdlib : networkFetch(input, init));
+  self.fetch = (input, init) => ((input instanceof Request ? input.url : String(input)) === stdLibURL
+    ? stdlib : networkFetch.call(self, input, init));
   let pyodide;
   try {
     pyodide = await loadPyodide({ indexURL, stdLibURL });
