@@ -46,10 +46,16 @@ from micrograd_nn import (
     topological_order,
 )
 from micrograd_nn import losses as losses_module
-from micrograd_nn.testing import check_ops
 from micrograd_nn.text import equation, with_numbers
 from micrograd_nn.train import two_moons
-from micrograd_nn.viz import draw_dot  # type: ignore[import-not-found, unused-ignore]  # viz/ maps to it
+from micrograd_nn.viz.dot import (  # type: ignore[import-not-found, unused-ignore]  # viz/ maps to it
+    DEFAULT_MAX_NODES,
+    draw_dot,
+    draw_order,
+    drawn_order,
+    largest_grad,
+    value_box,
+)
 
 __all__ = ["PRESETS", "Expression", "Trainer", "handle", "diagram", "run_script",
            "time_training", "time_set"]
@@ -217,9 +223,11 @@ class Expression:
     def __init__(self, source: str) -> None:
         self.source = source
         self.root, self.printed = run_script(source)
-        self.order = topological_order(self.root, leaves=True)
+        # draw_dot's walk (ValueError past its node limit), ids and names, once per Run:
+        # a leaf change keeps the graph, so it keeps them too.
+        self.order = drawn_order(self.root, DEFAULT_MAX_NODES)
         self.ids = {node: f"v{k}" for k, node in enumerate(self.order)}  # draw_dot's ids
-        self.names = node_names(self.root)
+        self.names = node_names(self.root, self.order)
         self.leaves = [n for n in self.order if not n.inputs and not isinstance(n, Constant)]
         self.ops = [n for n in self.order if n.inputs]
         self.scale = 0.0
@@ -246,9 +254,7 @@ class Expression:
         self.root.zero_grad()
         self.root.backward()
         self.partial = False
-        self.scale = max((abs(n.grad) for n in self.order
-                          if not isinstance(n, Constant) and math.isfinite(n.grad)),
-                         default=0.0)
+        self.scale = largest_grad(self.order)  # the scale draw_dot colours by
 
     def nodes(self) -> list[dict[str, Any]]:
         """``{id, label, op, kind, data, grad}`` for every node (label: the engine's name)."""
@@ -268,8 +274,9 @@ class Expression:
     def set(self, label: str, number: float) -> dict[str, Any]:
         """Give one leaf a new value; forward and backward again through the same graph.
 
-        Returns the new state and the linear prediction: the root's change that the old
-        gradient predicts (grad · Δx) against the change that happened."""
+        Returns the new numbers (:meth:`update`: the graph keeps its shape, so the page
+        patches the drawn diagram in place) and the linear prediction: the root's change
+        that the old gradient predicts (grad · Δx) against the change that happened."""
         leaf = self.leaf(label)
         if self.partial:  # a step left partial grads: predict from backward's
             self.backward()
@@ -288,7 +295,7 @@ class Expression:
         dx = leaf.data - old_x
         predicted, actual = old_grad * dx, self.root.data - old_root
         root = self.names[self.root]
-        return {**self.state(), "prediction": {
+        return {**self.update(), "prediction": {
             "predicted": predicted, "actual": actual,
             "text": (f"Δ{label} = {format_number(dx)}: the gradient predicted "
                      f"Δ{root} ≈ {label}.grad · Δ{label} = {format_number(old_grad)} · "
@@ -296,16 +303,30 @@ class Expression:
                      f"{format_number(actual)}"
                      + (f" (off by {format_number(actual - predicted)})" if dx else ""))}}
 
-    def state(self) -> dict[str, Any]:
-        """Nodes and diagram after a full forward and backward."""
+    def _numbers(self) -> dict[str, Any]:
+        """What a change of numbers changes on the page, but the diagram."""
         return {"root": self.ids[self.root], "nodes": self.nodes(),
                 "leaves": [{"id": self.ids[n], "label": self.names[n], "kind": _kind(n),
                             "data": n.data, "text": format_number(n.data)}
                            for n in self.leaves],
                 "summary": (f"{self.names[self.root]} = {format_number(self.root.data)} "
-                            f"({len(self.order)} nodes, {len(self.ops)} ops)"),
-                "printed": self.printed,
-                "diagram": diagram(draw_dot(self.root).source)}
+                            f"({len(self.order)} nodes, {len(self.ops)} ops)")}
+
+    def state(self) -> dict[str, Any]:
+        """Nodes and diagram after a full forward and backward."""
+        dot = draw_order(self.order, self.names)  # draw_dot(self.root), names known
+        return {**self._numbers(), "printed": self.printed, "diagram": diagram(dot.source)}
+
+    def update(self) -> dict[str, Any]:
+        """Nodes after a forward and backward through the same graph, and for the drawn
+        diagram (which keeps its layout) each box's new texts and fill, as ``draw_dot``
+        would draw them (``viz.dot.value_box``): ``boxes`` maps a node's id to
+        ``[texts, fillcolor]``."""
+        boxes = {}
+        for node in self.order:
+            texts, attrs = value_box(node, self.names[node], node.grad, self.scale)
+            boxes[self.ids[node]] = [texts, attrs["fillcolor"]]
+        return {**self._numbers(), "boxes": boxes}
 
     # -- step-through --------------------------------------------------------------------
 
@@ -359,7 +380,7 @@ class Expression:
                     highlight, text = step.node, str(step)
                     break
         self.partial = k < total - 1
-        dot = draw_dot(self.root, highlight=highlight, grad_scale=scale or None)
+        dot = draw_order(self.order, self.names, highlight=highlight, grad_scale=scale or None)
         return {"step": k, "phase": "leaves" if k == 0 else (
                     "forward" if k <= len(self.ops) else "backward"),
                 "node": "" if highlight is None else self.ids[highlight], "text": text,
@@ -372,6 +393,8 @@ class Expression:
         def f(*_: Value) -> Value:
             self.forward()
             return self.root
+
+        from micrograd_nn.testing import check_ops  # on first use: the first view needs none
 
         lines: list[str] = []
         ok = True
@@ -544,12 +567,14 @@ def time_training(steps: int = 30, hidden: Sequence[int] = (8,)) -> dict[str, fl
 
 
 def time_set(expression: Expression, label: str, values: Sequence[float]) -> list[float]:
-    """Milliseconds of each :meth:`Expression.set` (forward, backward, draw_dot and the
-    patch) for ``label`` at each of ``values``."""
+    """Milliseconds of each :meth:`Expression.set` for ``label`` at each of ``values``, as
+    the worker's :func:`handle` call for it takes them: the arguments' JSON read, forward,
+    backward, each box's new texts and fill, the reply's JSON written."""
     out = []
     for x in values:
+        args_json = json.dumps([label, x])
         start = time.perf_counter()
-        expression.set(label, x)
+        _reply(expression.set(*json.loads(args_json)))
         out.append(1000 * (time.perf_counter() - start))
     return out
 
@@ -628,11 +653,18 @@ def _finite(x: Any) -> Any:
     return x
 
 
+def _reply(result: Any) -> str:
+    """JSON ``{"ok": true, "result": result}``, NaN and infinities written as strings."""
+    try:
+        return json.dumps({"ok": True, "result": result}, allow_nan=False)
+    except ValueError:  # a NaN or an infinity somewhere: rare, so only then walked
+        return json.dumps({"ok": True, "result": _finite(result)}, allow_nan=False)
+
+
 def handle(method: str, args_json: str) -> str:
     """Call ``method`` with the JSON list ``args_json``; JSON ``{"ok": true, "result": ...}``
     or ``{"ok": false, "error": <the exception as the engine words it>}``."""
     try:
-        result = SESSION.call(method, json.loads(args_json))
-        return json.dumps({"ok": True, "result": _finite(result)}, allow_nan=False)
+        return _reply(SESSION.call(method, json.loads(args_json)))
     except Exception as e:  # every error goes back to the page, worded as raised
         return json.dumps({"ok": False, "error": error_text(e)})

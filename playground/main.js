@@ -38,10 +38,12 @@ function call(method, ...args) {
 }
 
 // Milliseconds since navigation started (performance.now()'s origin): when main.js ran,
-// when Python answered first, when the first graph was drawn; the last leaf change's time
-// from the call to the patched diagram, and Python's share of the last call.
-const timings = { scriptMs: performance.now(), readyMs: null, firstGraphMs: null,
-  lastSetMs: null, lastPythonMs: null, lastLayoutMs: null };
+// when Python answered first, when the first graph was drawn (in the page, laid out),
+// when the page was ready (the first graph's steps loaded too: playground.ready); the last
+// leaf change's time from the call to the patched diagram, and Python's share of the last
+// call; worker: the worker's own start-up split (see worker.js).
+const timings = { scriptMs: performance.now(), pythonMs: null, firstGraphMs: null,
+  readyMs: null, lastSetMs: null, lastPythonMs: null, lastLayoutMs: null };
 
 // ---------------------------------------------------------------------------------------
 // Diagrams: a fresh layout when the shape changes, else the new texts and colours in place
@@ -58,10 +60,15 @@ class Diagram {
     this.shape = null;
     this.nodes = new Map();
     this.edges = new Map();
+    this.boxes = null;  // per node id, its text elements and the shape its fill is on
+    this.plain = null;  // the last patch shown without a step's highlight and fading
+    this.stepped = false;  // whether a step's look is drawn over it now
     this.onNodeClick = onNodeClick;
   }
 
-  async show(d, pending = []) {
+  // d: app.diagram's {dot, shape, patch}; pending: the ids a step fades; stepped: whether
+  // this is a step's look (a highlight, grads so far), not the plain end state.
+  async show(d, pending = [], stepped = false) {
     if (d.shape !== this.shape) {
       const viz = await vizReady;
       const t0 = performance.now();
@@ -75,6 +82,7 @@ class Diagram {
       this.shape = d.shape;
       this.nodes.clear();
       this.edges.clear();
+      this.boxes = null;
       for (const g of svg.querySelectorAll("g.node")) {
         this.nodes.set(g.id, g);
         if (this.onNodeClick) {
@@ -87,6 +95,33 @@ class Diagram {
       }
     }
     this.patch(d.patch, new Set(pending));
+    if (!stepped) this.plain = d.patch;
+    this.stepped = stepped;
+  }
+
+  // The same graph, new numbers: app.Expression.update's boxes ({id: [texts, fill]}, each
+  // box as draw_dot would draw it now) written into the drawn SVG; no layout, no DOT.
+  update(boxes) {
+    if (this.stepped && this.plain) {  // take a step's highlight and fading off first
+      this.patch(this.plain, new Set());
+      this.stepped = false;
+    }
+    if (!this.boxes) {
+      this.boxes = new Map();
+      for (const [id, g] of this.nodes) {
+        const fill = g.querySelector("polygon, path, ellipse");
+        this.boxes.set(id, { texts: [...g.querySelectorAll("text")], fill });
+      }
+    }
+    for (const [id, [texts, fill]] of Object.entries(boxes)) {
+      const box = this.boxes.get(id);
+      if (!box) continue;
+      texts.forEach((t, i) => {
+        const el = box.texts[i];
+        if (el && el.textContent !== t) el.textContent = t;
+      });
+      if (box.fill && box.fill.getAttribute("fill") !== fill) box.fill.setAttribute("fill", fill);
+    }
   }
 
   width(px) {
@@ -173,6 +208,7 @@ async function run(source) {
     expr.step = null;
     stopPlaying();
     await graph.show(state.diagram);
+    if (timings.firstGraphMs === null) timings.firstGraphMs = performance.now();
     renderLeaves(state.leaves);
     $("summary").textContent = state.summary;
     showText("printed", state.printed);
@@ -259,15 +295,14 @@ async function setLeaf(label, x) {
     expr.state = state;
     expr.steps = null;
     stopPlaying();
-    await graph.show(state.diagram);
+    graph.update(state.boxes);
     timings.lastSetMs = performance.now() - t0;
     $("summary").textContent = state.summary;
     $("prediction").textContent = state.prediction.text;
     showText("error", "");
-    for (const leaf of state.leaves) {
-      for (const input of document.querySelectorAll(`#leaves input[type=number]`)) {
-        if (input.dataset.label === leaf.label && document.activeElement !== input) input.value = leaf.data;
-      }
+    const data = new Map(state.leaves.map((leaf) => [leaf.label, leaf.data]));
+    for (const input of document.querySelectorAll("#leaves input[type=number]")) {
+      if (data.has(input.dataset.label) && document.activeElement !== input) input.value = data.get(input.dataset.label);
     }
     expr.step = null;  // the diagram shows the end state again
     setStepControls(Number($("step-slider").max), true);
@@ -301,7 +336,7 @@ async function gotoStep(k) {
   k = Math.max(0, Math.min(last, k));
   const state = await call("step", k);
   expr.step = k;
-  await graph.show(state.diagram, state.pending);
+  await graph.show(state.diagram, state.pending, true);
   setStepControls(k);
   const current = state.node && graph.nodes.get(state.node);
   if (current) current.scrollIntoView({ block: "nearest", inline: "nearest" });
@@ -602,11 +637,11 @@ function wire(presets) {
 async function start() {
   const presets = await call("presets");
   wire(presets);
-  timings.readyMs = performance.now();
+  timings.pythonMs = performance.now();
   const version = await call("__version__");
   $("status").textContent = `Python ${version ? "(Pyodide " + version + ")" : ""} running micrograd_nn in this page`;
   await run($("source").value).catch(() => {});
-  timings.firstGraphMs = performance.now();
+  timings.readyMs = performance.now();
   timings.worker = await call("__startup__");
 }
 

@@ -1,7 +1,9 @@
 """Measure the built playground in headless Chromium: ``python playground/measure.py``.
 
 Prints the figures the README's "Playground" section quotes, with their conditions:
-the built site's size, first load to the first drawn graph, the time from a leaf change to
+the built site's size, first load to the first drawn graph (and where it goes: the page
+and the worker's script, Pyodide starting, the wheels and our precompiled bytecode,
+importing app.py, the first Run and its layout), the time from a leaf change to
 the updated diagram on a 106-node graph (and Python's share of it in Pyodide against the
 same code in CPython), and training steps per second of the 2-8-1 moons MLP in Pyodide
 against CPython. Each run uses a fresh browser profile (a cold load) and alternates the
@@ -53,6 +55,10 @@ FIGURE_FORMATS = {
     "load": ("first load to first drawn graph: median {load_med:.1f} s, range "
              "{load_lo:.1f}–{load_hi:.1f} s (target ≤ 5 s); CPython starting and importing "
              "the same app.py: {start_med:.2f} s (ratio {load_ratio_lo:.3f}–{load_ratio_hi:.3f})"),
+    "split": ("first load split (medians): page and worker script {split_page:.2f} s, "
+              "Pyodide starting {split_pyodide:.2f} s, wheels and our bytecode "
+              "{split_wheels:.2f} s, importing app.py {split_import:.2f} s, the first Run "
+              "and its layout {split_graph:.2f} s"),
     "set": ("leaf change to updated diagram ({nodes} nodes): median {set_med:.0f} ms, runs' "
             "medians {set_lo:.0f}–{set_hi:.0f} ms (target ≤ 60 ms); Python's part "
             "{py_set_pyodide:.0f} ms in Pyodide vs {py_set_cpython:.0f} ms in CPython "
@@ -130,7 +136,14 @@ def one_run(url: str, app: ModuleType, screenshots: Path | None) -> dict[str, An
             cpython_train = app.time_training(TRAIN_STEPS)
         finally:
             driver.quit()
-    return {"load_s": timings["firstGraphMs"] / 1000, "start_s": cpython_start, "nodes": nodes,
+    worker = timings["worker"]
+    split = {"split_page": (timings["pythonMs"] - worker["totalMs"]) / 1000,
+             "split_pyodide": worker["pyodideMs"] / 1000,
+             "split_wheels": worker["wheelsMs"] / 1000,
+             "split_import": worker["importMs"] / 1000,
+             "split_graph": (timings["firstGraphMs"] - timings["pythonMs"]) / 1000}
+    return {"load_s": timings["firstGraphMs"] / 1000, **split,
+            "start_s": cpython_start, "nodes": nodes,
             "set_ms": statistics.median(page_ms),
             "py_set_pyodide": statistics.median(python_ms),
             "py_set_cpython": statistics.median(cpython_ms),
@@ -147,11 +160,18 @@ def cpython_start_seconds() -> float:
 
 
 def screenshots_of_modes(driver: Any, folder: Path) -> None:
-    """Expression mode mid-way and at the end of stepping; training at its start, after 25
-    steps and after 150 (the last with a layer-view entry hovered)."""
+    """Expression mode after dragging a weight's slider, mid-way and at the end of stepping;
+    training at its start, after 25 steps and after 150 (the last with a layer-view entry
+    hovered)."""
     from selenium.webdriver.common.action_chains import ActionChains
 
     page_call(driver, "run", load_app_presets()["2-3-1 MLP, squared error on one sample"])
+    # a real drag of a weight's slider: the diagram patched in place after each value
+    slider = driver.find_element("css selector", '#leaves input[type=range][data-label="L1.n2.w1"]')
+    ActionChains(driver).click_and_hold(slider).move_by_offset(40, 0).pause(0.2).move_by_offset(
+        30, 0).release().perform()
+    time.sleep(1.0)  # the last value's round trip
+    shot(driver, folder, "expression-2-after-drag")
     page_call(driver, "set", "L1.n2.w1", 0.75)
     steps = page_call(driver, "steps")
     page_call(driver, "step", len(steps) // 3)
@@ -203,6 +223,8 @@ def summary(results: list[dict[str, Any]], size_bytes: int) -> dict[str, str]:
         "start_med": statistics.median(r["start_s"] for r in results),
         "load_ratio_lo": min(r["start_s"] / r["load_s"] for r in results),
         "load_ratio_hi": max(r["start_s"] / r["load_s"] for r in results),
+        **{key: statistics.median(r[key] for r in results) for key in results[0]
+           if key.startswith("split_")},
         "nodes": results[0]["nodes"],
         "set_med": statistics.median(r["set_ms"] for r in results),
         "set_lo": lo_hi("set_ms")[0], "set_hi": lo_hi("set_ms")[1],
@@ -242,7 +264,7 @@ def main(argv: list[str] | None = None) -> None:
         finally:
             httpd.shutdown()
             httpd.server_close()
-    print(head)
+    print(f"{head}; load average {os.getloadavg()[0]:.1f} at the end")
     for line in summary(results, size_bytes).values():
         print(line)
 

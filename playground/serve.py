@@ -1,7 +1,8 @@
 """Serve the built playground on this machine: ``python playground/serve.py [OUT] --port N``.
 
-Binds 127.0.0.1 only and serves ``.mjs`` as JavaScript and ``.wasm`` as WebAssembly (what
-Pyodide's module worker needs). OUT defaults to ``playground/site``
+Binds 127.0.0.1 only and serves ``.mjs`` as JavaScript and ``.wasm`` as ``application/wasm``
+(what Pyodide's module worker needs: WebAssembly compiles while it downloads only with that
+type). OUT defaults to ``playground/site``
 (``python playground/build.py`` makes it). Stop it with Ctrl+C.
 """
 
@@ -23,7 +24,10 @@ class Handler(SimpleHTTPRequestHandler):
                       ".mjs": "text/javascript", ".js": "text/javascript",
                       ".wasm": "application/wasm", ".py": "text/plain; charset=utf-8",
                       ".whl": "application/zip", ".svg": "image/svg+xml",
-                      ".json": "application/json"}
+                      ".json": "application/json",
+                      # python_stdlib.zip.gz and pycache.bundle.gz: the worker inflates them
+                      # (no Content-Encoding, or the browser would inflate them first)
+                      ".gz": "application/gzip"}
     quiet = False
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (the base's name)

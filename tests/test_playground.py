@@ -94,6 +94,27 @@ def test_diagram_patch_reads_draw_dots_records() -> None:
     assert expression.state()["diagram"]["shape"] == before  # same graph: no new layout
 
 
+@pytest.mark.parametrize("preset", list(app.PRESETS))
+def test_a_leaf_change_sends_each_boxs_texts_and_fill_as_a_new_drawing_has_them(
+        preset: str) -> None:
+    """The fast path of a leaf change (no DOT text: each box's texts and fill from
+    viz.dot.value_box) gives what draw_dot would now draw, node for node."""
+    expression = app.Expression(app.PRESETS[preset])
+    leaf = expression.names[expression.leaves[0]]
+    for x in (0.3, -1.7, 0.0):
+        reply = expression.set(leaf, x)
+        assert "diagram" not in reply  # no DOT, no layout
+        # draw_dot(root)'s DOT (with the names of the Run: this test's own variables
+        # would otherwise name unlabelled nodes), read back by the page's DOT reader
+        dot = app.draw_order(expression.order, expression.names).source
+        drawn = app.diagram(dot)["patch"]["nodes"]
+        for node in expression.order:
+            texts, fill = reply["boxes"][expression.ids[node]]
+            assert texts == drawn[expression.ids[node]]["texts"]
+            assert fill == drawn[expression.ids[node]]["fillcolor"]
+        assert [n["grad"] for n in reply["nodes"]] == [n.grad for n in expression.order]
+
+
 def test_readme_figures_are_lines_measure_py_prints() -> None:
     """The README quotes measure.py's output: its conditions line and one line per figure,
     each in the format measure.py prints (numbers aside)."""
@@ -212,6 +233,16 @@ def assert_nodes_equal(page: list[dict[str, Any]], cpython: list[dict[str, Any]]
         assert close(p["grad"], c["grad"]), (p, c)
 
 
+def drawn_boxes(browser: Browser) -> dict[str, list[Any]]:
+    """Each Value box of the drawn SVG: its texts and its outline's fill."""
+    return browser.driver.execute_script(
+        "const out = {}; for (const g of document.querySelectorAll('#graph svg g.node')) {"
+        " if (g.id.endsWith('_op')) continue;"
+        " const shape = g.querySelector('polygon, path, ellipse');"
+        " out[g.id] = [[...g.querySelectorAll('text')].map((t) => t.textContent),"
+        " shape.getAttribute('fill')]; } return out;")
+
+
 def cpython_nodes(state: Any) -> list[dict[str, Any]]:
     return json.loads(json.dumps(app._finite(state)))  # as the page receives them
 
@@ -225,7 +256,7 @@ def test_loads_and_draws_the_first_preset(browser: Browser) -> None:
     assert len(svg) == 2 * 3 + 3  # 6 Values and 3 op ellipses: the five lines' graph
     assert "Pyodide" in browser.text("status")
     timings = browser.driver.execute_script("return window.playground.timings")
-    assert timings["firstGraphMs"] >= timings["readyMs"] > 0
+    assert timings["readyMs"] >= timings["firstGraphMs"] >= timings["pythonMs"] > 0
     width = "return document.querySelector('#graph svg').getBoundingClientRect().width"
     before = browser.driver.execute_script(width)
     browser.driver.find_element("id", "zoom-in").click()
@@ -261,8 +292,19 @@ def test_a_leaf_change_gives_cpythons_grads_without_a_new_layout(browser: Browse
     texts = [t.text for t in browser.driver.find_elements(
         "css selector", f"#graph svg g#{w['id']} text")]
     assert texts == ["L1.n2.w1", "data 0.7500", f"grad {app.format_number(w['grad'])}"]
+    assert drawn_boxes(browser) == {i: [t, f] for i, (t, f) in expression.update()[
+        "boxes"].items()}  # every box's texts and fill, as draw_dot would draw them now
     prediction = browser.text("prediction")
     assert prediction.startswith("ΔL1.n2.w1 = ") and "the gradient predicted" in prediction
+    # from the middle of a step-through, a change shows the end state again
+    browser.call("step", 5)
+    assert browser.driver.find_elements("css selector", "#graph g.highlight, #graph g.pending")
+    page = browser.call("set", "L1.n2.w1", -0.25)
+    expression.set("L1.n2.w1", -0.25)
+    assert_nodes_equal(page, cpython_nodes(expression.nodes()))
+    assert not browser.driver.find_elements("css selector", "#graph g.highlight, #graph g.pending")
+    assert drawn_boxes(browser) == {i: [t, f] for i, (t, f) in expression.update()[
+        "boxes"].items()}
     # the slider drives the same call
     again = browser.call("set", "x1", -0.5)
     expression.set("x1", -0.5)
@@ -322,6 +364,31 @@ def test_errors_are_shown_as_the_engine_words_them(browser: Browser) -> None:
     assert browser.text("error") == str(raised.value)
 
 
+BYTECODE_FACTS = """\
+import importlib.util, json, sys
+import micrograd_nn, graphviz
+from micrograd_nn import Value
+
+def ours(module):  # our unchecked hash-based pyc, accepted (else Python writes its own)
+    with open(module.__cached__, "rb") as f:
+        head = f.read(8)
+    return head[:4] == importlib.util.MAGIC_NUMBER and head[4:8] == bytes([1, 0, 0, 0])
+
+mods = (micrograd_nn, sys.modules["micrograd_nn.viz.dot"], graphviz,
+        sys.modules["playground_app"])
+Value(1.0, f"stdlib {json.__spec__.origin.endswith('.pyc')} ours {all(map(ours, mods))}")
+"""
+
+
+def test_the_first_view_ran_on_precompiled_bytecode(browser: Browser) -> None:
+    """precompile.js's bytecode is what Python loaded: the standard library's modules from
+    .pyc in the zip, ours from the hash-based pycs of pycache.bundle.gz beside the wheels'."""
+    page = browser.call("run", BYTECODE_FACTS)
+    assert [n["label"] for n in page["nodes"]] == ["stdlib True ours True"]
+    startup = browser.driver.execute_script("return window.playground.timings.worker")
+    assert startup["totalMs"] > startup["pyodideMs"] > 0 and startup["wheelsMs"] > 0
+
+
 def test_fifty_training_steps_lower_the_loss_and_move_the_boundary(browser: Browser) -> None:
     browser.call("mode", "training")
     start = browser.call("trainReset", [8], "adam", 0.05)
@@ -376,8 +443,8 @@ def test_no_console_errors_and_every_request_same_origin(browser: Browser) -> No
     assert {p["initiator"] for p in made} == {page_origin}, {p["initiator"] for p in made}
     ours = [p["url"] for p in made]
     paths = {urlsplit(u).path for u in ours}
-    for needed in ("/pyodide/pyodide.asm.wasm", "/pyodide/python_stdlib.zip", "/app.py",
-                   "/vendor/viz.js", "/wheels.json"):
+    for needed in ("/pyodide/pyodide.asm.wasm", "/pyodide/python_stdlib.zip.gz", "/app.py",
+                   "/pycache.bundle.gz", "/vendor/viz.js", "/wheels.json"):
         assert needed in paths, (needed, sorted(paths))  # the worker's requests are here
     assert any(p.startswith("/wheels/micrograd_nn-") for p in paths)
     foreign = [u for u in ours if urlsplit(u).netloc != origin.netloc

@@ -560,3 +560,30 @@ def test_one_model_keeps_its_plain_paths_and_a_gan_numbers_its_models_in_graph_o
     # The discriminator's first neuron is met first; the generator's layer 2 feeds the
     # discriminator's layer 1, which does not make them one model.
     assert model_of(discriminator) == {"model 1"} and model_of(generator) == {"model 2"}
+
+
+def test_value_box_gives_each_drawn_boxs_texts_and_fill():
+    """``viz.dot.value_box`` is how draw_dot draws a box: its texts are the texts Graphviz
+    draws in that box and its fill the box's fill (the playground patches drawn diagrams
+    with them), for every kind of node, odd names and both ``show_grad`` settings."""
+    from micrograd_nn.text import node_names
+
+    x, w = Value(2.0, "x{|}<\x01>"), Parameter(-3.0, label="w")
+    y = ((x * w + 1.5) * Constant(2.0, label="two")).tanh().named('say "hi"')
+    z = (y + Value(0.0, "n")).named("z")
+    z.backward()
+    order = topological_order(z, leaves=True)
+    ids, names = viz.dot.dot_ids(order), node_names(z, order)
+    for show_grad in (True, False):
+        svg = ET.fromstring(viz.draw_dot(z, show_grad=show_grad).pipe(format="svg"))
+        groups = {g.get("id"): g for g in svg.iter(f"{SVG_NS}g")}
+        scale = viz.dot.largest_grad(order) if show_grad else None
+        for node in order:
+            texts, attrs = viz.dot.value_box(node, names[node], node.grad, scale)
+            group = groups[ids[node]]
+            assert [t.text or "" for t in group.iter(f"{SVG_NS}text")] == texts
+            shape = next(e for e in group if e.tag in (f"{SVG_NS}polygon", f"{SVG_NS}path"))
+            assert shape.get("fill") == attrs["fillcolor"], (names[node], show_grad)
+    assert viz.dot.value_box(x, "x", 0.5, None)[0] == ["x", "data 2.0000"]
+    constant = next(n for n in order if isinstance(n, Constant) and not n.label)
+    assert viz.dot.value_box(constant, "1.5", 0.0, 1.0)[0] == ["data 1.5000"]

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from micrograd_nn import Constant, Parameter, Value, topological_order
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     import graphviz
 
 __all__ = ["draw_dot", "draw_order", "check_graph_size", "dot_ids", "grad_colour",
-           "largest_grad", "widest_grads", "drawn_order", "DEFAULT_MAX_NODES"]
+           "largest_grad", "widest_grads", "drawn_order", "value_box", "DEFAULT_MAX_NODES"]
 
 DEFAULT_MAX_NODES = 1000
 # Past this many nodes the error says "more than ..." instead of counting on.
@@ -154,12 +154,11 @@ class _Look:
 
     def box(self, dot: graphviz.Digraph, node: Value, node_id: str, current: bool) -> None:
         """Draw ``node``'s box into ``dot`` (a graph or a cluster)."""
-        kind = _kind(node, self.params)
-        grad = self.grads[node]
-        attrs = _value_attrs(kind, grad, self.scale if self.show_grad else None)
+        label, attrs = _record(node, self.names[node], self.grads[node],
+                               self.scale if self.show_grad else None, self.params,
+                               self.vertical)
         if current:
             attrs.update(color=_HIGHLIGHT, penwidth="4", **{"class": "highlight"})
-        label = _record(node, self.names[node], grad, kind, self.show_grad, self.vertical)
         dot.node(node_id, label, id=node_id, **attrs)
 
     def count_neuron_inputs(self, groups: dict[Value, str]) -> None:
@@ -397,7 +396,7 @@ def _parameter_set(params: Iterable[Value] | None) -> set[Value]:
     return chosen
 
 
-def _kind(node: Value, params: set[Value]) -> str:
+def _kind(node: Value, params: Collection[Value]) -> str:
     if node.inputs:
         return "op"
     if isinstance(node, Constant):
@@ -440,9 +439,7 @@ _CONTROLS = {c: chr(0x2400 + c) for c in range(32)} | {0x7F: "\u2421"}
 
 def _escape(text: str) -> str:
     """Text safe inside a Graphviz record label (these characters are record syntax)."""
-    for ch in "\\{}|<>\"":
-        text = text.replace(ch, "\\" + ch)
-    return text.translate(_CONTROLS)
+    return _escape_record(text).translate(_CONTROLS)
 
 
 def _plain_label(text: str) -> str:
@@ -454,14 +451,38 @@ def _plain_label(text: str) -> str:
     return plain(text.replace("\\", "\\\\").translate(_CONTROLS))
 
 
-def _record(node: Value, name: str, grad: float, kind: str, show_grad: bool,
-            vertical: bool) -> str:
-    fields = [] if kind == "constant" and not node.label else [_escape(name)]
+def value_box(node: Value, name: str, grad: float, scale: float | None,
+              params: Collection[Value] = ()) -> tuple[list[str], dict[str, str]]:
+    """How :func:`draw_dot` draws ``node``'s box (not highlighted): the text of each
+    field of its record as the drawing shows it (its ``name``, ``data ...``, ``grad ...``;
+    a constant without a label has no name and no grad), and its Graphviz attributes
+    (shape, style, fill colour for ``grad`` on the colour ``scale``, border).
+
+    ``scale`` is the ``|grad|`` of full colour; ``None`` draws the box without grad or
+    colour (``show_grad=False``). ``params`` are extra Values to draw as parameters,
+    besides any ``Parameter``. Numbers are written by ``format_number``, so a page that
+    updates a drawn diagram in place with these texts shows what a new drawing would."""
+    kind = _kind(node, params)
+    fields = [] if kind == "constant" and not node.label else [name.translate(_CONTROLS)]
     fields.append(f"data {format_number(node.data)}")
-    if show_grad and kind != "constant":
+    if scale is not None and kind != "constant":
         fields.append(f"grad {format_number(grad)}")
-    body = " | ".join(fields)
-    return "{ " + body + " }" if vertical else body
+    return fields, _value_attrs(kind, grad, scale)
+
+
+def _record(node: Value, name: str, grad: float, scale: float | None,
+            params: Collection[Value], vertical: bool) -> tuple[str, dict[str, str]]:
+    """:func:`value_box` as a record label (fields stacked when ``vertical``) and attributes."""
+    fields, attrs = value_box(node, name, grad, scale, params)
+    body = " | ".join(_escape_record(f) for f in fields)
+    return ("{ " + body + " }" if vertical else body), attrs
+
+
+def _escape_record(text: str) -> str:
+    """A field's drawn text as record-label syntax (backslash before ``\\{}|<>"``)."""
+    for ch in "\\{}|<>\"":
+        text = text.replace(ch, "\\" + ch)
+    return text
 
 
 def _value_attrs(kind: str, grad: float, scale: float | None) -> dict[str, str]:
