@@ -415,7 +415,8 @@ def test_replay_figures_are_judged_from_each_runs_pair() -> None:
     speed = rows["`fit` with replay ≥ 3× faster than without on digits, bit-identical"]
     assert speed == ["2.95× (runs 2.40–3.50×), same bits: yes", "not met"]  # not every run
     text = "\n".join(replay.section(doc))
-    assert "| 2.25 s (runs 2.00–2.50 s) | 6.50 s (runs 6.00–7.00 s) | 2.95× (runs 2.40–3.50×) | yes |" in text
+    assert ("| 2.25 s (runs 2.00–2.50 s) | 6.50 s (runs 6.00–7.00 s) | 2.95× (runs "
+            "2.40–3.50×) | yes |") in text
     assert "replayed 160.0 M, built afresh 320.0 M: 2.00× fewer" in text
     differing = _fake_replay(quick=False, digests=("a", "a", "b", "a"))
     assert replay.identical(differing["fits"]["cpython"]) is False
