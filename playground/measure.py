@@ -31,11 +31,6 @@ from types import ModuleType
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-CHROME_ARGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-               "--disable-dev-shm-usage", "--no-first-run", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--window-size=1400,1000")
 HIDDEN = 11  # MLP 2-11-1's squared error on one sample: 106 nodes
 GRAPH_SOURCE = f"""\
 from micrograd_nn import MLP, Value
@@ -78,16 +73,12 @@ def load(name: str) -> ModuleType:
     return module
 
 
-def browser(tmp: Path) -> Any:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
+CHROME = load("chromium")  # how every browser run here starts Chromium
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in CHROME_ARGS:
-        options.add_argument(arg)
-    options.add_argument(f"--user-data-dir={tmp}")
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+
+def browser(tmp: Path) -> Any:
+    """A fresh headless Chromium (chromium.py: the options every browser run here uses)."""
+    driver = CHROME.start(tmp, console=False)
     driver.set_script_timeout(300)
     return driver
 
@@ -200,8 +191,8 @@ def load_app_presets() -> dict[str, str]:
 
 
 def conditions(runs: int) -> str:
-    chromium = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True,
-                              check=False).stdout.strip()
+    chromium = subprocess.run([CHROME.find(CHROME.CHROMIUM) or "chromium", "--version"],
+                              capture_output=True, text=True, check=False).stdout.strip()
     load1 = os.getloadavg()[0]
     return (f"conditions: {chromium}, headless; Pyodide (CPython 3.14 in WebAssembly) vs "
             f"CPython {platform.python_version()}; {platform.system()} {platform.machine()}, "

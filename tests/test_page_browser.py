@@ -12,29 +12,28 @@ it fails: CI installs them, so a skip there would hide a broken page.
 from __future__ import annotations
 
 import html
+import importlib.util
 import os
-import shutil
 import time
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 from micrograd_nn import MLP, Value, viz
 
-CHROMIUM = ("/usr/bin/chromium", "chromium", "chromium-browser")
-CHROMEDRIVER = ("/usr/bin/chromedriver", "chromedriver")
-# The sandbox here has no network: keep Chromium from trying to reach one.
-CHROME_ARGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-               "--no-first-run", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--window-size=1280,900")
+ROOT = Path(__file__).resolve().parent.parent
 
 
-def find(candidates: tuple[str, ...]) -> str | None:
-    for name in candidates:
-        found = name if os.access(name, os.X_OK) else shutil.which(name)
-        if found:
-            return found
-    return None
+def chromium_module() -> ModuleType:
+    """playground/chromium.py (by file: playground/ is not a package): how every browser run
+    of this project starts Chromium."""
+    spec = importlib.util.spec_from_file_location("playground_chromium",
+                                                  ROOT / "playground" / "chromium.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def skip_or_fail(reason: str) -> None:
@@ -45,22 +44,11 @@ def skip_or_fail(reason: str) -> None:
 
 @pytest.fixture(scope="module")
 def driver(tmp_path_factory):
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        skip_or_fail("selenium is not installed (pip install selenium)")
-    chromium, chromedriver = find(CHROMIUM), find(CHROMEDRIVER)
-    if chromium is None or chromedriver is None:
-        skip_or_fail("chromium or chromedriver is not installed "
-                     "(apt-get install chromium chromium-driver)")
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for arg in CHROME_ARGS:
-        options.add_argument(arg)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    browser = webdriver.Chrome(service=Service(chromedriver), options=options)
+    chromium = chromium_module()
+    reason = chromium.missing()
+    if reason:
+        skip_or_fail(reason)
+    browser = chromium.start(tmp_path_factory.mktemp("chromium-profile"), window="1280,900")
     yield browser
     browser.quit()
 

@@ -30,11 +30,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAYGROUND = ROOT / "playground"
-CHROMIUM = ("/usr/bin/chromium", "chromium", "chromium-browser")
-CHROMEDRIVER = ("/usr/bin/chromedriver", "chromedriver")
-CHROME_ARGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-               "--disable-dev-shm-usage", "--no-first-run", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--window-size=1400,1000")
 REL = 1e-12
 LOAD_TIMEOUT = 240  # seconds: Pyodide's start on a loaded 2-core machine
 
@@ -50,14 +45,6 @@ def load(name: str) -> ModuleType:
 
 
 app = load("app")
-
-
-def find(candidates: tuple[str, ...]) -> str | None:
-    for name in candidates:
-        found = name if os.access(name, os.X_OK) else shutil.which(name)
-        if found:
-            return found
-    return None
 
 
 def skip_or_fail(reason: str) -> None:
@@ -159,25 +146,14 @@ class Browser:
     """One Chromium with a net log, the playground loaded and ready."""
 
     def __init__(self, url: str, tmp: Path) -> None:
-        try:
-            from selenium import webdriver
-            from selenium.webdriver.chrome.service import Service
-        except ImportError:
-            skip_or_fail("selenium is not installed (pip install selenium)")
-        chromium, chromedriver = find(CHROMIUM), find(CHROMEDRIVER)
-        if chromium is None or chromedriver is None:
-            skip_or_fail("chromium or chromedriver is not installed "
-                         "(apt-get install chromium chromium-driver)")
+        chromium = load("chromium")  # the options every browser run here uses
+        reason = chromium.missing()
+        if reason:
+            skip_or_fail(reason)
         self.url = url
         self.net_log = tmp / "net.json"
-        options = webdriver.ChromeOptions()
-        options.binary_location = chromium
-        for arg in CHROME_ARGS:
-            options.add_argument(arg)
-        options.add_argument(f"--user-data-dir={tmp / 'profile'}")
-        options.add_argument(f"--log-net-log={self.net_log}")
-        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-        self.driver = webdriver.Chrome(service=Service(chromedriver), options=options)
+        (tmp / "profile").mkdir(exist_ok=True)
+        self.driver = chromium.start(tmp / "profile", extra=[f"--log-net-log={self.net_log}"])
         self.driver.set_script_timeout(LOAD_TIMEOUT)
         self.logs: list[dict[str, Any]] = []
         self.closed = False
