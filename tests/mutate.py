@@ -42,8 +42,13 @@ ROOT = Path(__file__).resolve().parent.parent
 # Where mutants are made: file -> names of the functions and class attributes mutated.
 TARGETS = {
     "micrograd_nn/ops.py": {"derivatives", "_backward", "local_text", "expr", "_power",
-                            "_sign", "_reciprocal", "_power_values", "local_grads"},
-    "micrograd_nn/steps.py": {"backward_steps", "local_formula", "_fields", "_data_ref"},
+                            "_power_values", "_log"},
+    # the one-input functions (exp, log, tanh, ..., relu, abs, sqrt, sin, ...)
+    "micrograd_nn/functions.py": {"derivatives", "_backward", "local_text", "expr", "_unary",
+                                  "_number", "_sign", "_reciprocal"},
+    "micrograd_nn/steps.py": {"backward_steps", "local_formula"},
+    # a local derivative's step text ({x}, {out}, ... filled in)
+    "micrograd_nn/text.py": {"_fields", "local_formula"},
     # the checkers, higher derivatives, custom ops, the test helpers and the backward path
     "micrograd_nn/differences.py": {
         "check_tolerances", "_as_number", "_guard", "at", "_extrapolate", "_start",
@@ -62,7 +67,8 @@ TARGETS = {
     "micrograd_nn/testing.py": {"assert_grads_close", "assert_array_grads", "_floats",
                                 "_inside", "_custom"},
     "micrograd_nn/node.py": {"prepare_backward", "run_rules"},
-    "micrograd_nn/value.py": {"backward", "run_rules_checked"},
+    "micrograd_nn/value.py": {"backward", "run_rules_checked", "local_derivatives",
+                              "local_grads", "_backward"},
 }
 # pytest arguments of each stage, run in this order with -x until one fails: the first is
 # fast and kills nearly everything; the slow tests run only for what survives it.
@@ -75,8 +81,8 @@ TEST_STAGES = [
 # The checkers' own tests, run first for mutants of the checker files (they kill those
 # fastest), then the stages above.
 CHECKER_STAGES = [
-    ["tests/test_backward_path.py", "tests/test_verdicts.py", "tests/test_custom_op.py",
-     "tests/test_testing.py"],
+    ["tests/test_differences.py", "tests/test_backward_path.py", "tests/test_verdicts.py",
+     "tests/test_custom_op.py", "tests/test_testing.py"],
     ["tests/test_higher.py"],
 ]
 CHECKER_FILES = {"micrograd_nn/differences.py", "micrograd_nn/gradcheck.py",
@@ -94,13 +100,15 @@ EQUIVALENT: dict[str, str] = {
     "ops.py Add.derivatives: swap inputs: (1.0, 1.0) -> (1.0, 1.0)": "both entries are 1",
     "ops.py Add.local_text: swap inputs: ('1', '1') -> ('1', '1')": "both entries are '1'",
     "ops.py Div.derivatives: swap inputs: (None, None) -> (None, None)": "both are None",
-    "ops.py ReLU._backward: drop left: 1.0 * self.grad -> self.grad":
+    "functions.py ReLU._backward: drop left: 1.0 * self.grad -> self.grad":
         "1.0 * g is g for every float, nan and -0.0 included",
-    "ops.py ReLU.derivatives: name: z -> x": "relu(x) > 0 exactly when x > 0",
+    "functions.py ReLU.derivatives: name: z -> x": "relu(x) > 0 exactly when x > 0",
     "ops.py _power: comparison: a < 0.0 -> a <= 0.0":
         "only read after an overflow, which a == 0 cannot cause",
     "ops.py _power: remove gate: if isinstance(a, Value): -> if False:":
         "a Value then takes the float path: == is identity (False) and a ** e is the same",
+    "differences.py _Differences.at: swap inputs: (p, q) -> (q, p) #2":
+        "the noise is symmetric in the two values: abs(q) + abs(p) is abs(p) + abs(q)",
 }
 
 SWAP_OPS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult,
@@ -210,9 +218,19 @@ def _body_nodes(region: ast.AST):
     # f-string parts have no usable source positions before Python 3.12: left alone
     inside_fstrings = {id(n) for stmt in body for f in ast.walk(stmt)
                        if isinstance(f, ast.JoinedStr) for n in ast.walk(f) if n is not f}
+    # annotations (of a local variable, a nested function's arguments and result) are
+    # never evaluated (``from __future__ import annotations``): mutating them changes nothing
+    annotations = [a for stmt in body for n in ast.walk(stmt)
+                   for a in ([n.annotation] if isinstance(n, (ast.AnnAssign, ast.arg)) else
+                             [n.returns] if isinstance(n, ast.FunctionDef) else [])
+                   if a is not None]
+    skip = inside_fstrings | {id(n) for a in annotations for n in ast.walk(a)}
+    # the order of the exceptions an ``except`` catches changes nothing
+    skip |= {id(n.type) for stmt in body for n in ast.walk(stmt)
+             if isinstance(n, ast.ExceptHandler) and isinstance(n.type, ast.Tuple)}
     for stmt in body:
         for node in ast.walk(stmt):
-            if isinstance(node, (ast.expr, ast.stmt)) and id(node) not in inside_fstrings:
+            if isinstance(node, (ast.expr, ast.stmt)) and id(node) not in skip:
                 yield node
 
 
@@ -234,7 +252,12 @@ def mutants() -> list[Mutant]:
         source = (ROOT / path).read_text(encoding="utf-8")
         lines = source.splitlines(keepends=True)
         tree = ast.parse(source)
-        for qualname, region in _regions(tree, names):
+        regions = _regions(tree, names)
+        missing = names - {q.rsplit(".", 1)[-1] for q, _ in regions}
+        if missing:  # a renamed or moved function would silently leave the score
+            raise SystemExit(f"mutate.py: TARGETS names {sorted(missing)} that {path} does "
+                             "not define (as a function or a class attribute): fix TARGETS")
+        for qualname, region in regions:
             seen: Counter[str] = Counter()
             for node in _body_nodes(region):
                 changes = [(what, ast.unparse(new)) for what, new in _replacements(node)]
@@ -276,6 +299,14 @@ def _run_stage(files: list[str], deselect: list[str], log: Path) -> str:
     return failed[0] if failed else f"(pytest exit status {status})"
 
 
+def _chosen_stages(choice: str) -> list[list[str]]:
+    """--stages: 'checker' (the checker stages only), comma-separated test files (one
+    stage of them: a quick screen), or '' (every stage for the file mutated)."""
+    if choice == "checker":
+        return CHECKER_STAGES
+    return [choice.split(",")] if choice else []
+
+
 def worker(copy: Path) -> None:
     """Serve mutants for one copy of the repository: read {path, source, deselect} lines
     on stdin, answer with the killing test ('' for a survivor) on stdout."""
@@ -294,7 +325,7 @@ def worker(copy: Path) -> None:
         killer = ""
         try:
             target.write_text(req["source"], encoding="utf-8")
-            stages = CHECKER_STAGES if os.environ.get("MUTATE_STAGES") == "checker" else \
+            stages = _chosen_stages(os.environ.get("MUTATE_STAGES", "")) or \
                 stages_for(req["path"])
             for files in stages:
                 killer = _run_stage(files, req["deselect"], log)
@@ -348,8 +379,9 @@ def main() -> int:
                         help="skip the run that finds tests already failing (faster; only "
                              "when the suite is known to pass)")
     parser.add_argument("--stages", default="",
-                        help="only the checker stages ('checker'): for quick runs on the "
-                             "checker files")
+                        help="only the checker stages ('checker'), or one stage of the "
+                             "given comma-separated test files: quick screens, not the "
+                             "score")
     parser.add_argument("--offset", type=int, default=0,
                         help="with --sample, start at this mutant (another sample)")
     parser.add_argument("--sample", type=int, default=1,
@@ -359,7 +391,11 @@ def main() -> int:
     if args.worker:
         worker(args.worker)
         return 0
-    todo = [m for m in mutants() if re.search(args.match, m.key)][
+    made = mutants()
+    stale = sorted(set(EQUIVALENT) - {m.key for m in made})
+    if stale:  # the code moved or changed: each equivalence must be argued afresh
+        raise SystemExit(f"mutate.py: EQUIVALENT keys that match no mutant: {stale}")
+    todo = [m for m in made if re.search(args.match, m.key)][
         args.offset::max(1, args.sample)]
     if args.list:
         print("\n".join(m.key for m in todo))
