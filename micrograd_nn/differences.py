@@ -156,7 +156,6 @@ def _extrapolate(diff: _Differences, h0: float, side: str, m: int
     err = [math.inf] * m
     prev: list[list[float]] | None = None
     h, smallest, shrunk, found = h0, h0, False, False
-    floor = [0.0] * m
     scale = [0.0] * m
     for _ in range(_MAX_STEPS):
         r = diff.at(h, side)

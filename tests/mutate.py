@@ -109,6 +109,10 @@ EQUIVALENT: dict[str, str] = {
         "a Value then takes the float path: == is identity (False) and a ** e is the same",
     "differences.py _Differences.at: swap inputs: (p, q) -> (q, p) #2":
         "the noise is symmetric in the two values: abs(q) + abs(p) is abs(p) + abs(q)",
+    "differences.py _extrapolate: swap inputs: (h, smallest, shrunk, found) -> "
+    "(smallest, h, shrunk, found)": "h and smallest both start as h0",
+    "differences.py _extrapolate: swap inputs: (h0, h0, False, False) -> "
+    "(h0, h0, False, False)": "the two entries swapped are both h0",
 }
 
 SWAP_OPS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult,

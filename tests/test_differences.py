@@ -58,6 +58,16 @@ def test_the_noise_floor_is_two_ulps_of_each_value_doubled():
     assert est.error >= est.noise
 
 
+def test_scale_is_the_largest_difference_quotient_seen():
+    """``Estimate.scale``: how steeply f moves on the steps tried (what a slope of 0 is
+    weighed against), so 5 for -5t, 1e-3 for 1e-3 t, about 1e-6 for 1e-6 sin t at 0,
+    never a floor of its own."""
+    assert estimate(lambda t: -5.0 * t, 2.0).scale == 5.0
+    assert estimate(lambda t: 1e-3 * t, 2.0).scale == pytest.approx(1e-3, rel=1e-12)
+    flat = estimate(lambda t: 1e-6 * math.sin(t), 0.0)
+    assert flat.scale == pytest.approx(1e-6, rel=1e-5) and flat.scale <= 1e-6
+
+
 def test_a_function_that_is_zero_still_has_a_rounding_floor():
     """f = 0: the values carry no ulp, but the subnormal floor keeps the noise (and so the
     error bar) positive: 2 * 4 subnormals / 2h, not 0 or negative."""
@@ -89,6 +99,17 @@ def test_a_single_step_gives_its_difference_with_an_unbounded_error_bar():
     assert abs(est.value - math.cos(1.0)) <= est.noise
     with pytest.raises(CannotCheckError):
         gradcheck(lambda v: v.sin(), [Value(1.0)], eps=2.0 ** -50)
+
+
+def test_a_difference_that_overflows_is_a_step_outside_the_domain():
+    """1.7e308 (128 t)**3 at 0: the first steps' differences overflow to inf (the values
+    do not): those steps are left out like steps outside the domain (and the note says
+    the step was shrunk); the smaller ones give the slope 0. 1e308 sin(300 t) at 0 has a
+    slope beyond the float range: every difference overflows, so there is no estimate."""
+    est = estimate(lambda t: 1.7e308 * (t * 128.0) ** 3, 0.0)
+    assert est is not None and est.value == 0.0 and math.isfinite(est.error)
+    assert est.note == "the step was shrunk to stay inside the domain"
+    assert estimate(lambda t: 1e308 * math.sin(300.0 * t), 0.0) is None
 
 
 def test_no_estimate_where_f_is_undefined_at_x_itself():
