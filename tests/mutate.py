@@ -113,6 +113,10 @@ EQUIVALENT: dict[str, str] = {
     "(smallest, h, shrunk, found)": "h and smallest both start as h0",
     "differences.py _extrapolate: swap inputs: (h0, h0, False, False) -> "
     "(h0, h0, False, False)": "the two entries swapped are both h0",
+    "differences.py _extrapolate: operator: 2.0 ** power -> 2.0 * power":
+        "power is 1 or 2, and 2 ** p == 2 * p for both",
+    "differences.py _extrapolate: operator: 2.0 ** power -> 2.0 * power #2":
+        "power is 1 or 2, and 2 ** p == 2 * p for both",
 }
 
 SWAP_OPS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult,

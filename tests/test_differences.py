@@ -74,7 +74,27 @@ def test_a_function_that_is_zero_still_has_a_rounding_floor():
     est = estimate(lambda t: 0.0, 1.0)
     assert est.value == 0.0
     assert est.noise == 2.0 * 4.0 * TINY / (2.0 * est.step) > 0.0
-    assert est.error >= est.noise
+    assert est.error == est.noise  # differences that are exact: the bar is the noise
+
+
+def test_steps_stop_at_4_ulps_of_x():
+    """No step of 4 ulps of x or less is taken (its difference is mostly rounding): at
+    x = 1 a first step of 2**-49 is the only one (2**-50 is 4 ulps of 1), at x = 0.9 the
+    next, 2**-50, still fits (4 ulps of 0.9 are less)."""
+    at_1 = estimate(math.sin, 1.0, eps=2.0 ** -49)
+    assert at_1.step == 2.0 ** -49 and at_1.error == math.inf
+    at_09 = estimate(math.sin, 0.9, eps=2.0 ** -49)
+    assert at_09.step == 2.0 ** -50 and math.isfinite(at_09.error)
+
+
+def test_steps_stop_at_4_subnormals_at_zero():
+    """At x = 0 (no ulp of x to stop at) the steps halve down to 4 subnormals, 2**-1072,
+    and no further; sign(t) sqrt|t| never converges there, so it shows the floor."""
+    def root(t):
+        return math.copysign(math.sqrt(abs(t)), t)
+
+    for side in ("central", "right"):
+        assert estimate(root, 0.0, eps=2.0 ** -1068, side=side).step == 2.0 ** -1072
 
 
 def test_a_step_the_float_grid_cannot_carry_gives_no_estimate():
