@@ -117,6 +117,10 @@ EQUIVALENT: dict[str, str] = {
         "power is 1 or 2, and 2 ** p == 2 * p for both",
     "differences.py _extrapolate: operator: 2.0 ** power -> 2.0 * power #2":
         "power is 1 or 2, and 2 ** p == 2 * p for both",
+    "differences.py _start: constant: 1e+300 -> 1e+300": "1e300 + 1 is 1e300 in floats",
+    "differences.py _resolved: comparison: atol > 0.0 -> atol >= 0.0":
+        "with atol 0 the clause needs tol <= 0, when tol <= 0.5 * max(|a|, |value|) "
+        "(>= 0) already holds",
 }
 
 SWAP_OPS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult,

@@ -159,6 +159,41 @@ def test_gradcheck_rtol_passes_a_rule_within_it_and_reports_one_beyond():
         gradcheck(lambda v: off(v), [Value(1.0)])
 
 
+def test_atol_widens_the_tolerance_by_itself():
+    exact = Estimate(1.0, 0.0)
+    assert judge(1.0 + 2.0 ** -10, exact, _no_side, 2.0 ** -10, 0.0).verdict == "ok"
+    assert judge(1.0 + 2.0 ** -10, exact, _no_side, 2.0 ** -11, 0.0).verdict == "wrong"
+
+
+def test_atol_resolves_when_it_is_at_least_half_the_tolerance():
+    """The user's atol accepts that precision: a tolerance (3 error + atol) up to twice
+    atol counts as resolved; above that (and with no noise or scale to decide) it cannot
+    be checked."""
+    e = Estimate(0.0, 2.0 ** -30)  # 3 error = 3 * 2**-30
+    assert judge(0.0, e, _no_side, 3.0 * 2.0 ** -30, 0.0).verdict == "ok"  # exactly 2 atol
+    assert judge(0.0, e, _no_side, 2.9 * 2.0 ** -30, 0.0).verdict == "unchecked"
+
+
+def test_a_nonzero_slope_within_the_tolerance_is_confirmed_at_the_noise_floor():
+    """|analytic| equal to the tolerance still counts as "indistinguishable from 0 within
+    the noise": ok, not cannot-check."""
+    e = Estimate(0.0, 2.0 ** -30, noise=2.0 ** -30)
+    assert judge(3.0 * 2.0 ** -30, e, _no_side, 0.0, 0.0).verdict == "ok"
+    assert judge(4.0 * 2.0 ** -30, e, _no_side, 0.0, 0.0).verdict == "wrong"
+
+
+def test_an_infinite_or_nan_analytic_value_never_agrees():
+    """inf against an unbounded error bar is not "ok" (it cannot be checked); NaN is wrong,
+    saying so, with the estimate it was held against (one-sided where central is None)."""
+    j = judge(math.inf, Estimate(1.0, math.inf), _no_side, 0.0, 0.0)
+    assert j.verdict == "unchecked" and "infinite" in j.reason
+    j = judge(math.nan, Estimate(1.0, 2.0 ** -40), _no_side, 0.0, 0.0)
+    assert (j.verdict, j.reason) == ("wrong", "the analytic derivative is NaN")
+    right = Estimate(1.0, 2.0 ** -40, "right")
+    j = judge(math.nan, None, lambda side: right if side == "right" else None, 0.0, 0.0)
+    assert j.verdict == "wrong" and j.numeric is right
+
+
 def test_resolved_means_a_rule_off_by_half_would_have_been_seen():
     """Tolerance (3 error + rtol |numeric| + atol) at most half the slope: ok. Wider, a rule
     off by half would agree too: cannot be checked, never ok."""
