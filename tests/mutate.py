@@ -121,6 +121,9 @@ EQUIVALENT: dict[str, str] = {
     "differences.py _resolved: comparison: atol > 0.0 -> atol >= 0.0":
         "with atol 0 the clause needs tol <= 0, when tol <= 0.5 * max(|a|, |value|) "
         "(>= 0) already holds",
+    "differences.py judge: swap inputs: (left, right) -> (right, left) #2":
+        "sorted by value: the order given only matters for equal values, which are never "
+        "apart (lo and hi are not used then)",
 }
 
 SWAP_OPS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult,

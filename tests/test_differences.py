@@ -246,8 +246,12 @@ def test_a_kink_needs_one_sided_slopes_strictly_apart_beyond_their_tolerances():
 
     touching = sides(Estimate(1.5, 0.25, "right"))
     assert judge(0.75, central, touching, 0.0, 0.0).verdict == "unchecked"
-    apart = sides(Estimate(1.5 + 2.0 ** -10, 0.25, "right"))
-    assert judge(0.75, central, apart, 0.0, 0.0).verdict == "kink"
+    hi = Estimate(1.5 + 2.0 ** -10, 0.25, "right")
+    apart = sides(hi)
+    j = judge(0.75, central, apart, 0.0, 0.0)
+    assert (j.verdict, j.left, j.right, j.numeric) == ("kink", lo, hi, central)
+    j = judge(0.75, central, lambda side: hi if side == "left" else lo, 0.0, 0.0)
+    assert (j.verdict, j.left, j.right) == ("kink", hi, lo)  # as given, whichever is higher
     assert judge(-0.75, central, apart, 0.0, 0.0).verdict == "kink"  # the bounds count
     assert judge(-0.75 - 2.0 ** -10, central, apart, 0.0, 0.0).verdict == "wrong"
     assert judge(3.0, central, apart, 0.0, 0.0).verdict == "wrong"
