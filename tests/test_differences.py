@@ -8,7 +8,14 @@ import math
 import pytest
 
 from micrograd_nn import CannotCheckError, GradcheckError, Value, custom_op, gradcheck
-from micrograd_nn.differences import Estimate, check_tolerances, estimate, judge
+from micrograd_nn.differences import (
+    Estimate,
+    Judgement,
+    check_tolerances,
+    estimate,
+    judge,
+    noise_limited,
+)
 
 ULP = 2.0 ** -52
 TINY = 2.0 ** -1074  # the smallest subnormal
@@ -235,26 +242,58 @@ def test_a_zero_slope_is_confirmed_to_2_pow_minus_24_of_the_function_scale():
 
 
 def test_a_kink_needs_one_sided_slopes_strictly_apart_beyond_their_tolerances():
-    """Left 0 ± 0.25, right 1.5 ± 0.25 (tolerances 0.75 each): 1.5 apart is not more than
-    0.75 + 0.75, so no kink is claimed; a hair further apart is a kink, and an analytic
-    value outside both one-sided tolerances there is wrong."""
-    central = Estimate(0.75, 0.5)
-    lo = Estimate(0.0, 0.25, "left")
+    """Left 1 ± 0.25, right 2.5 ± 0.25 (tolerances 0.75 each): 1.5 apart is not more than
+    0.75 + 0.75, so no kink is claimed; a hair further apart is a kink, every analytic
+    value within the one-sided tolerances passes (the bounds included) and one outside is
+    wrong."""
+    central = Estimate(1.75, 0.5)
+    lo = Estimate(1.0, 0.25, "left")
 
     def sides(right):
         return lambda side: lo if side == "left" else right
 
-    touching = sides(Estimate(1.5, 0.25, "right"))
-    assert judge(0.75, central, touching, 0.0, 0.0).verdict == "unchecked"
-    hi = Estimate(1.5 + 2.0 ** -10, 0.25, "right")
+    touching = sides(Estimate(2.5, 0.25, "right"))
+    assert judge(1.75, central, touching, 0.0, 0.0).verdict == "unchecked"
+    hi = Estimate(2.5 + 2.0 ** -10, 0.25, "right")
     apart = sides(hi)
-    j = judge(0.75, central, apart, 0.0, 0.0)
+    j = judge(1.75, central, apart, 0.0, 0.0)
     assert (j.verdict, j.left, j.right, j.numeric) == ("kink", lo, hi, central)
-    j = judge(0.75, central, lambda side: hi if side == "left" else lo, 0.0, 0.0)
+    j = judge(1.75, central, lambda side: hi if side == "left" else lo, 0.0, 0.0)
     assert (j.verdict, j.left, j.right) == ("kink", hi, lo)  # as given, whichever is higher
-    assert judge(-0.75, central, apart, 0.0, 0.0).verdict == "kink"  # the bounds count
-    assert judge(-0.75 - 2.0 ** -10, central, apart, 0.0, 0.0).verdict == "wrong"
-    assert judge(3.0, central, apart, 0.0, 0.0).verdict == "wrong"
+    top = 2.5 + 2.0 ** -10 + 0.75
+    for analytic, verdict in ((0.25, "kink"), (0.25 - 2.0 ** -10, "wrong"), (top, "kink"),
+                              (top + 2.0 ** -10, "wrong"), (5.0, "wrong")):
+        assert judge(analytic, central, apart, 0.0, 0.0).verdict == verdict, analytic
+
+
+def test_an_infinite_analytic_slope_where_f_moves_finitely_is_wrong():
+    """Analytic inf against a converged, finite estimate (error at most half the value,
+    the value below 2**1000) is a wrong rule; a wider error bar or a value from 2**1000 up
+    (a slope that may really be unbounded) cannot be checked."""
+    def verdict(value, error):
+        return judge(math.inf, Estimate(value, error), _no_side, 0.0, 0.0).verdict
+
+    assert verdict(4.0, 2.0) == "wrong"  # error exactly half the value
+    assert verdict(-4.0, 1.0) == "wrong"
+    assert verdict(4096.0, 1.0) == "wrong"
+    assert verdict(4.0, 2.0 + 2.0 ** -20) == "unchecked"
+    assert verdict(4.0, 3.0) == "unchecked"
+    assert verdict(2.0 ** 1000 * (1.0 - 2.0 ** -52), 1.0) == "wrong"
+    assert verdict(2.0 ** 1000, 1.0) == "unchecked"
+    assert verdict(1.5 * 2.0 ** 1000, 1.0) == "unchecked"
+    assert verdict(4.0, math.inf) == "unchecked"
+
+
+def test_noise_limited_is_unchecked_with_the_error_bar_within_4_times_the_noise():
+    noise = 2.0 ** -40
+    at_floor = Estimate(1.0, 4.0 * noise, noise=noise)
+    above = Estimate(1.0, 4.0 * noise * (1.0 + 2.0 ** -10), noise=noise)
+    assert noise_limited(Judgement("unchecked", at_floor))
+    assert not noise_limited(Judgement("unchecked", above))
+    assert not noise_limited(Judgement("ok", at_floor))
+    assert not noise_limited(Judgement("unchecked"))
+    assert noise_limited(Judgement("unchecked", Estimate(0.0, 3.0, noise=1.0)))
+    assert not noise_limited(Judgement("unchecked", Estimate(0.0, 5.0, noise=1.0)))
 
 
 def test_one_sided_at_a_domain_edge_resolved_is_ok_unresolved_cannot_check():
