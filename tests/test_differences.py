@@ -9,12 +9,14 @@ import pytest
 
 from micrograd_nn import CannotCheckError, GradcheckError, Value, custom_op, gradcheck
 from micrograd_nn.differences import (
+    START_STEP,
     Estimate,
     Judgement,
     check_tolerances,
     estimate,
     judge,
     noise_limited,
+    wider,
 )
 
 ULP = 2.0 ** -52
@@ -381,3 +383,27 @@ def test_f_may_give_values_and_leaves_its_domain_by_raising_or_by_nonfinite_resu
 
     with pytest.raises(TypeError, match="a bug in f"):
         estimate(bug, 1.0)
+
+
+def test_wider_retries_larger_first_steps_only_while_noise_decides():
+    """wider(judge_at, eps): judge_at(eps), then first steps 2**6 and 2**12 times eps (the
+    default 2**-7 for None), stopping at the first verdict that rounding noise did not
+    leave unresolved."""
+    noisy = Judgement("unchecked", Estimate(0.0, 1.0, noise=1.0))
+    settled = Judgement("ok", Estimate(1.0, 0.0))
+
+    def recorder(verdicts):
+        asked = []
+
+        def judge_at(eps):
+            asked.append(eps)
+            return verdicts[len(asked) - 1]
+        return asked, judge_at
+
+    asked, judge_at = recorder([noisy, noisy, noisy])
+    assert wider(judge_at, None) is noisy
+    assert asked == [None, START_STEP * 2.0 ** 6, START_STEP * 2.0 ** 12]
+    asked, judge_at = recorder([noisy, settled])
+    assert wider(judge_at, 1e-6) is settled and asked == [1e-6, 1e-6 * 2.0 ** 6]
+    asked, judge_at = recorder([settled])
+    assert wider(judge_at, 1e-6) is settled and asked == [1e-6]
