@@ -2,11 +2,12 @@
 
 Makes small wrong versions ("mutants") of the code that computes, shows or judges
 derivatives — every op's ``derivatives``, ``_backward``, ``local_text`` and ``expr`` and the
-helpers they use in ``micrograd_nn/ops.py``, the step-through code in
-``micrograd_nn/steps.py``, the checkers (``gradcheck.py``), higher derivatives
-(``differences.py``, ``higher.py``), custom ops (``custom.py``), the assertion helpers of
+helpers they use in ``micrograd_nn/ops.py`` and ``micrograd_nn/functions.py`` (the
+one-input functions), the step-through code in ``micrograd_nn/steps.py`` and the step
+text in ``text.py``, the checkers (``differences.py``, ``gradcheck.py``), higher
+derivatives (``higher.py``), custom ops (``custom.py``), the assertion helpers of
 ``testing.py`` and the backward path (``node.py``'s ``prepare_backward`` and ``run_rules``,
-``value.py``'s ``backward`` and ``run_rules_checked``) — by
+``value.py``'s ``backward``, ``run_rules_checked`` and the ops' generic rule) — by
 flipping a sign, swapping an operator, operands or inputs, dropping a term, changing a
 constant, a comparison or a gate. Each mutant is written into a copy of the repository
 under a temporary directory (the real files are never touched) and the fast tests are run
@@ -125,6 +126,10 @@ EQUIVALENT: dict[str, str] = {
         "sorted by value: the order given only matters for equal values, which are never "
         "apart (lo and hi are not used then)",
 }
+
+# Tests that can fail without any mutant when the machine is loaded (a hypothesis block
+# with the default 200 ms deadline): kills by them are counted, and reported apart.
+FLAKY = {"tests/test_readme.py::test_readme_python_block_runs_and_prints_what_the_readme_shows[7]"}
 
 SWAP_OPS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult,
             ast.Pow: ast.Mult}
@@ -438,6 +443,11 @@ def main() -> int:
                 equivalent.append(mutant)
             else:
                 survivors.append(mutant)
+    by_file = Counter(k.split("::")[0] for _, k in results if k)
+    print("killed by: " + ", ".join(f"{f} {n}" for f, n in by_file.most_common()))
+    flaky = [k for _, k in results if k and k in FLAKY]
+    if flaky:  # a test known to fail under load alone: its kills may be load, not the mutant
+        print(f"of them by tests known to fail under load: {len(flaky)} ({sorted(set(flaky))})")
     counted = len(todo) - len(equivalent)
     for m in equivalent:
         print(f"equivalent: {m.key}  ({EQUIVALENT[m.key]})")
