@@ -6,7 +6,8 @@ micrograd (0.1.0), the floor under any pure-Python graph, and earlier commits.
     python -m benchmarks --instructions-only           # the counts alone
     python -m benchmarks --quick                       # small sizes, 1 run: seconds
     python -m benchmarks --report-only results.json    # the report again, from its JSON
-    python -m benchmarks --page | --grad | --numpy-digits | --gradcheck   # the others
+    python -m benchmarks --replay                      # + fit on digits, replayed and not
+    python -m benchmarks --page | --grad | --numpy-digits | --gradcheck | --rules
 
 The timed figures run in child processes (``--child``), each a fresh interpreter; the
 counts in their own (see ``benchmarks.instructions``). Every sample, count and condition is
@@ -26,11 +27,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from . import counted, figures, report, timing
+from . import counted, figures, replay, report, timing
 from . import instructions as ins
 
 HERE = Path(__file__).resolve().parent
-OTHERS = ("page", "grad", "numpy_digits", "gradcheck")
+OTHERS = ("page", "grad", "numpy_digits", "gradcheck", "rules")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -47,6 +48,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--figures", choices=["all", "steps", "demo"], default="all",
                    help="timing: all figures, the training steps only, or the demo step only")
     p.add_argument("--no-pypy", action="store_true", help="skip the PyPy runs")
+    p.add_argument("--replay", action="store_true", help="also fit the digits network with "
+                   "replay=True and replay=False, alternating, each in its own process (with "
+                   "--instructions, a training step counted each way)")
     p.add_argument("--at", action="append", default=[], metavar="COMMIT",
                    help="also measure micrograd_nn at COMMIT (git archive into a temp dir; "
                    "the checkout is not touched): counts, and the demo step's time; repeatable")
@@ -75,6 +79,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     m.add_argument("--grad", action="store_true", help="backward() against grad(loss, params)")
     m.add_argument("--numpy-digits", action="store_true", help="digits: engine against NumPy")
     m.add_argument("--gradcheck", action="store_true", help="the cost of gradcheck on the demo")
+    m.add_argument("--rules", action="store_true", help="each written-out backward rule "
+                   "against the generic one, per call")
     x.add_argument("--before", type=Path, help="--page: also an old checkout's page")
     x.add_argument("--skip-moons", action="store_true", help="--page: leave out the 65k graph")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -122,6 +128,10 @@ def parent(args: argparse.Namespace, argv: list[str]) -> int:
                 return 1
             if counting:  # keep what is done, whatever happens to the counts
                 _write(path, json.dumps(doc, indent=1) + "\n")
+        if args.replay:
+            doc["replay"] = replay.measure(args.runs, args.quick, not args.no_pypy,
+                                           args.instructions or args.instructions_only,
+                                           timing.say)
         if counting:
             doc["instructions"] = counting.result()
     finally:
@@ -165,8 +175,10 @@ def report_only(args: argparse.Namespace) -> int:
 
 def other(args: argparse.Namespace) -> int:
     """One of the other benchmarks, which print their own tables."""
-    from . import extras, gradcheck
+    from . import extras, gradcheck, rules
 
+    if args.rules:
+        return rules.main()
     if args.page:
         return extras.page_main(args.before, args.skip_moons)
     if args.grad:

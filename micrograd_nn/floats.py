@@ -4,12 +4,13 @@ both a node's forward and a model's graph-free path must compute identically."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from fractions import Fraction
 
 __all__ = ["exact_sum", "stable_sigmoid", "checked_power"]
 
 
-def exact_sum(numbers: list[float]) -> float:
+def exact_sum(numbers: Sequence[float]) -> float:
     """The exactly rounded sum (``math.fsum``), as ``Value.sum`` computes it. Where the
     exact sum is too large for a float it is ±inf, and over inf and -inf it is nan, as IEEE
     addition gives (fsum raises there), whatever the order of the terms."""

@@ -365,6 +365,8 @@ def test_readme_performance_is_what_the_command_prints(quick_run: Any) -> None:
     counts = _fake_counts(engines)
     made = {"date": "2026-01-01 00:00", "command": first.group(1), "timing": timing,
             "instructions": counts}
+    if args.replay:
+        made["replay"] = _fake_replay(quick=False)
     # and the same where the results hold no phase counts (--no-phases, or older results)
     bare = dict(counts, figures=[f for f in counts["figures"] if f["workload"] in
                                  ("demo", "floor")])
@@ -388,3 +390,54 @@ def test_the_gradcheck_workload_checks_the_demo_loss_and_times_it() -> None:
     assert set(out["seconds"]) == set(out["passed"]) == names
     assert all(out["passed"].values())  # the engine's gradients are right
     assert all(len(ts) == 1 and ts[0] > 0 for ts in out["seconds"].values())
+
+
+def _fake_replay(quick: bool, digests: tuple[str, ...] = ("a", "a", "a", "a")) -> dict[str, Any]:
+    """A replay document of the shape benchmarks.replay.measure writes (numbers made up)."""
+    fits = []
+    for k, (mode, seconds) in enumerate([("replay", 2.0), ("fresh", 7.0), ("fresh", 6.0),
+                                         ("replay", 2.5)]):
+        fits.append({"mode": mode, "seconds": seconds, "digest": digests[k], "loss": 0.1,
+                     "accuracy": 0.95, "images": 1437, "epochs": 2, "status": "ok",
+                     "implementation": "CPython", "python": "3.11.7"})
+    return {"runs": 2, "quick": quick, "fits": {"cpython": fits, "pypy": fits},
+            "load_average": [1.0, 1.0, 1.0], "pypy": "/usr/bin/pypy3",
+            "instructions": {"replay": 160e6, "fresh": 320e6}, "valgrind": "valgrind-3.19.0"}
+
+
+def test_replay_figures_are_judged_from_each_runs_pair() -> None:
+    from benchmarks import replay
+
+    doc = _fake_replay(quick=False)
+    assert replay.speedup(doc) == (2.4, 2.95, 3.5)  # 7/2 and 6/2.5, each run's own pair
+    assert replay.identical(doc["fits"]["cpython"]) is True
+    rows = {r[0]: r[1:] for r in replay.target_rows(doc)}
+    speed = rows["`fit` with replay ≥ 3× faster than without on digits, bit-identical"]
+    assert speed == ["2.95× (runs 2.40–3.50×), same bits: yes", "not met"]  # not every run
+    text = "\n".join(replay.section(doc))
+    assert "| 2.25 s (runs 2.00–2.50 s) | 6.50 s (runs 6.00–7.00 s) | 2.95× (runs 2.40–3.50×) | yes |" in text
+    assert "replayed 160.0 M, built afresh 320.0 M: 2.00× fewer" in text
+    differing = _fake_replay(quick=False, digests=("a", "a", "b", "a"))
+    assert replay.identical(differing["fits"]["cpython"]) is False
+    assert "**NO**" in "\n".join(replay.section(differing))
+    assert "same bits: no" in replay.target_rows(differing)[0][1]
+    assert replay.target_rows(differing)[0][2] == "not met"
+    fast = _fake_replay(quick=False)
+    for f in fast["fits"]["cpython"]:
+        f["seconds"] = 1.0 if f["mode"] == "replay" else 3.5
+    assert [r[2] for r in replay.target_rows(fast)] == ["**met**", "**met**"]
+    quick = dict(fast, quick=True)
+    assert [r[2] for r in replay.target_rows(quick)] == ["not judged: --quick"] * 2
+
+
+def test_replay_fits_run_in_their_own_processes_and_leave_the_same_bits() -> None:
+    pytest.importorskip("sklearn", reason="the digits data needs scikit-learn")
+    from benchmarks import replay
+
+    doc = replay.measure(1, quick=True, pypy=False, count=False, say=lambda _: None)
+    fits = doc["fits"]["cpython"]
+    assert [f["status"] for f in fits] == ["ok", "ok"], fits
+    assert [f["mode"] for f in fits] == ["replay", "fresh"]
+    assert fits[0]["images"] == replay.QUICK_IMAGES and fits[0]["epochs"] == 1
+    assert replay.identical(fits) is True  # replayed and built afresh: the same bits
+    assert fits[0]["loss"] == fits[1]["loss"]
