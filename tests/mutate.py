@@ -430,7 +430,7 @@ def main() -> int:
         deselect = [] if args.no_baseline else baseline_failures(copies[0])
         deselect += sorted(FLAKY - set(deselect))  # a kill by one could be the load
         if deselect:
-            print(f"already failing, deselected: {deselect}")
+            print(f"deselected (failing before any mutation, or load-flaky): {deselect}")
         survivors, equivalent, killed = [], [], 0
         with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
             chunks = [todo[i::args.jobs] for i in range(args.jobs)]
