@@ -18,6 +18,7 @@ from micrograd_nn.differences import (
     noise_limited,
     wider,
 )
+from micrograd_nn.gradcheck import numerical_grads
 
 ULP = 2.0 ** -52
 TINY = 2.0 ** -1074  # the smallest subnormal
@@ -407,3 +408,34 @@ def test_wider_retries_larger_first_steps_only_while_noise_decides():
     assert wider(judge_at, 1e-6) is settled and asked == [1e-6, 1e-6 * 2.0 ** 6]
     asked, judge_at = recorder([settled])
     assert wider(judge_at, 1e-6) is settled and asked == [1e-6]
+
+
+# ---------------------------------------------------------------------------------------
+# numerical_grads: the estimate per input, one-sided at a domain edge, NaN where none
+
+
+def _only(where, name):
+    """x*x + x, defined only where ``where(x)``."""
+    def forward(x):
+        if not where(x):
+            raise ValueError(f"{name} is undefined at {x!r}")
+        return x * x + x
+    return custom_op(name, forward, lambda x: 2.0 * x + 1.0)
+
+
+def test_numerical_grads_per_input_and_the_data_put_back():
+    a, b = Value(2.0), Value(-3.0)
+    grads = numerical_grads(lambda p, q: p * q + q.sin(), [a, b])
+    assert grads == [pytest.approx(-3.0, rel=1e-12), pytest.approx(2.0 + math.cos(-3.0),
+                                                                   rel=1e-12)]
+    assert (a.data, b.data) == (2.0, -3.0)
+
+
+def test_numerical_grads_go_one_sided_at_a_domain_edge_and_nan_where_no_step_fits():
+    right = _only(lambda x: x >= 0.0, "from_zero_up")
+    left = _only(lambda x: x <= 0.0, "up_to_zero")
+    point = _only(lambda x: x == 0.0, "only_at_zero")
+    grads = numerical_grads(lambda u, v, w: right(u) + left(v) + point(w),
+                            [Value(0.0), Value(0.0), Value(0.0)])
+    assert grads[:2] == [pytest.approx(1.0, rel=1e-12), pytest.approx(1.0, rel=1e-12)]
+    assert math.isnan(grads[2])
