@@ -439,3 +439,15 @@ def test_numerical_grads_go_one_sided_at_a_domain_edge_and_nan_where_no_step_fit
                             [Value(0.0), Value(0.0), Value(0.0)])
     assert grads[:2] == [pytest.approx(1.0, rel=1e-12), pytest.approx(1.0, rel=1e-12)]
     assert math.isnan(grads[2])
+
+
+def test_fast_mode_scales_its_directions_to_the_inputs_so_large_inputs_are_checked():
+    """Each direction moves every input by its own magnitude: at inputs near 1e8 a
+    direction of size 1 would not move them past rounding, and a slope off by a factor
+    of 2 would hide in the noise."""
+    twice = custom_op("square_slope_doubled", lambda x: x * x, lambda x: 4.0 * x)
+    xs = [Value(1e8 * (i + 1)) for i in range(5)]
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda *vs: Value.sum([twice(v) for v in vs]), xs, fast=True)
+    assert {m.node.op for m in info.value.ops} == {"square_slope_doubled"}
+    assert gradcheck(lambda *vs: Value.sum([v * v for v in vs]), xs, fast=True)
