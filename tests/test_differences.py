@@ -442,12 +442,21 @@ def test_numerical_grads_go_one_sided_at_a_domain_edge_and_nan_where_no_step_fit
 
 
 def test_fast_mode_scales_its_directions_to_the_inputs_so_large_inputs_are_checked():
-    """Each direction moves every input by its own magnitude: at inputs near 1e8 a
-    direction of size 1 would not move them past rounding, and a slope off by a factor
-    of 2 would hide in the noise."""
+    """Each direction moves every input by its own magnitude: at inputs near 1e17 a
+    direction of size 1 (or 1/|x|) would not move them past rounding, and a slope off by
+    a factor of 2 would hide in the noise."""
     twice = custom_op("square_slope_doubled", lambda x: x * x, lambda x: 4.0 * x)
-    xs = [Value(1e8 * (i + 1)) for i in range(5)]
+    xs = [Value(1e17 * (i + 1)) for i in range(5)]
     with pytest.raises(GradcheckError) as info:
         gradcheck(lambda *vs: Value.sum([twice(v) for v in vs]), xs, fast=True)
     assert {m.node.op for m in info.value.ops} == {"square_slope_doubled"}
     assert gradcheck(lambda *vs: Value.sum([v * v for v in vs]), xs, fast=True)
+
+
+def test_fast_mode_directions_have_random_signs():
+    """Errors that cancel along (1, 1) — a rule giving (2, 0) for x + y, true (1, 1) — are
+    caught by a direction with opposite signs (seed 0 draws one among its 3)."""
+    lopsided = custom_op("lopsided_add", lambda x, y: x + y, lambda x, y: (2.0, 0.0))
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda a, b: lopsided(a, b), [Value(0.5), Value(0.25)], fast=True)
+    assert {m.node.op for m in info.value.ops} == {"lopsided_add"}
