@@ -460,3 +460,20 @@ def test_fast_mode_directions_have_random_signs():
     with pytest.raises(GradcheckError) as info:
         gradcheck(lambda a, b: lopsided(a, b), [Value(0.5), Value(0.25)], fast=True)
     assert {m.node.op for m in info.value.ops} == {"lopsided_add"}
+
+
+def test_fast_mode_on_right_gradients_costs_fewer_evaluations_than_two_per_input():
+    """A few directions of a few evaluations each, no fall back to the per-input check
+    (which needs at least two per input) when every gradient is right."""
+    calls = []
+
+    def f(*vs):
+        calls.append(1)
+        return Value.sum([v.sin() * v for v in vs])
+
+    xs = [Value(0.1 * (i + 1)) for i in range(20)]
+    assert gradcheck(f, xs, fast=True)
+    fast = len(calls)
+    calls.clear()
+    assert gradcheck(f, xs)
+    assert fast < 2 * len(xs) <= len(calls)
