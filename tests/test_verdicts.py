@@ -167,3 +167,15 @@ def test_fast_mode_passes_a_right_model_and_names_the_op_when_one_is_wrong():
     assert Tanh.op == "tanh"
     with pytest.raises(ValueError, match="directions"):
         gradcheck(g, [Value(0.3)], fast=True, directions=0)
+
+
+def test_an_arithmetic_error_building_a_value_derivative_propagates():
+    """A custom op whose value_derivative divides by zero: grad(create_graph=True) raises
+    that ZeroDivisionError (only powers and square roots have a saturating fallback)."""
+    from micrograd_nn import grad
+
+    broken = custom_op("broken_vd", lambda x: x * x, lambda x: 2 * x,
+                       value_derivative=lambda x: 2 * x / (x - x))
+    x = Value(1.0)
+    with pytest.raises(ZeroDivisionError, match="division by zero"):
+        grad(broken(x), [x], create_graph=True)
