@@ -179,3 +179,19 @@ def test_an_arithmetic_error_building_a_value_derivative_propagates():
     x = Value(1.0)
     with pytest.raises(ZeroDivisionError, match="division by zero"):
         grad(broken(x), [x], create_graph=True)
+
+
+def test_slopes_where_the_value_form_raises_are_the_saturating_power_of_the_rule():
+    """At 0, d sqrt(x)/dx and d x**0.5/dx are the node 0.5 * x ** -0.5 (inf, and
+    differentiable again), d x**0/dx is 0."""
+    from micrograd_nn import grad
+
+    for make in (lambda v: v.sqrt(), lambda v: v ** 0.5):
+        x = Value(0.0)
+        (g,) = grad(make(x), [x], create_graph=True)
+        assert (g.op, g.data) == ("0.5*x**-0.5", math.inf)
+        (gg,) = grad(g, [x], create_graph=True)
+        assert (gg.op, gg.data) == ("-0.25*x**-1.5", math.inf)
+    x = Value(0.0)
+    (g,) = grad(x ** 0, [x], create_graph=True)
+    assert g.data == 0.0
