@@ -195,3 +195,17 @@ def test_slopes_where_the_value_form_raises_are_the_saturating_power_of_the_rule
     x = Value(0.0)
     (g,) = grad(x ** 0, [x], create_graph=True)
     assert g.data == 0.0
+
+
+def test_saturating_power_at_zero_and_below():
+    """saturating_power(1, 0.5) is sqrt: 0 at 0 (0 is not a negative base), an infinite
+    slope there, a clear error for a negative base."""
+    from micrograd_nn import grad
+    from micrograd_nn.higher import saturating_power
+
+    x = Value(0.0)
+    y = saturating_power(1.0, 0.5)(x)
+    assert (y.data, y.op) == (0.0, "1*x**0.5")
+    assert grad(y, [x])[0].data == math.inf
+    with pytest.raises(ValueError, match="negative base -4.0"):
+        saturating_power(1.0, 0.5)(Value(-4.0))
