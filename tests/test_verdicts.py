@@ -209,3 +209,4 @@ def test_saturating_power_at_zero_and_below():
     assert grad(y, [x])[0].data == math.inf
     with pytest.raises(ValueError, match="negative base -4.0"):
         saturating_power(1.0, 0.5)(Value(-4.0))
+    assert saturating_power(2.0, 0.0)(Value(0.0)).data == 2.0  # 0 ** 0 is 1, not inf
