@@ -210,6 +210,10 @@ def test_saturating_power_at_zero_and_below():
     with pytest.raises(ValueError, match="negative base -4.0"):
         saturating_power(1.0, 0.5)(Value(-4.0))
     assert saturating_power(2.0, 0.0)(Value(0.0)).data == 2.0  # 0 ** 0 is 1, not inf
+    x = Value(0.0)
+    flat = saturating_power(2.0, 0.0)(x)  # its slope 2 * 0 * x ** -1 is 0, not 0 * inf
+    assert grad(flat, [x])[0].data == 0.0
+    assert grad(flat, [x], create_graph=True)[0].data == 0.0
     cube = saturating_power(1.0, 3.0)
     assert cube(Value(-2.0)).data == -8.0  # a negative base keeps its sign
     assert cube(Value(-1e200)).data == -math.inf and cube(Value(1e200)).data == math.inf
