@@ -218,3 +218,17 @@ def test_saturating_power_at_zero_and_below():
     assert cube(Value(-2.0)).data == -8.0  # a negative base keeps its sign
     assert cube(Value(-1e200)).data == -math.inf and cube(Value(1e200)).data == math.inf
     assert saturating_power(1.0, 2.0)(Value(-1e200)).data == math.inf
+
+
+def test_backward_from_a_leaf_accumulates_and_from_a_node_reseeds():
+    """backward() adds 1 to a leaf root's grad each time (a leaf's grad accumulates); an op
+    node root is reseeded with 1 (its inputs accumulate)."""
+    x = Value(2.0)
+    x.backward()
+    x.backward()
+    assert x.grad == 2.0
+    y = Value(1.0)
+    z = y * 3
+    z.backward()
+    z.backward()
+    assert (z.grad, y.grad) == (1.0, 6.0)
