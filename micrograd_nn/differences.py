@@ -18,8 +18,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .value import Value
-
 __all__ = ["START_STEP", "Estimate", "Judgement", "check_tolerances", "estimate", "estimates",
            "judge", "wider", "noise_limited"]
 
@@ -85,8 +83,7 @@ class Estimate:
 
 
 def _as_number(y: Any) -> float | None:
-    if isinstance(y, Value):
-        y = y.data
+    """y as a finite float (a Value gives its data, by ``float``), else None."""
     try:
         y = float(y)
     except (TypeError, ValueError, OverflowError):
@@ -127,11 +124,9 @@ class _Differences:
         if up <= 0.0 or down <= 0.0:
             return None
         if side == "central":
-            if up != down:  # unequal steps (x next to a power of two): try the smaller one
-                h = min(up, down)
-                up, down = (x + h) - x, x - (x - h)
-            # dividing by the steps taken keeps the estimate right; an asymmetry of at most
-            # an ulp of x adds only (up - down) f''/2, far below the rounding noise
+            # dividing by the steps taken keeps the estimate right; where they differ (x next
+            # to a power of two) by at most an ulp of x, that adds only (up - down) f''/2,
+            # below the rounding noise
             a, b = self.f(x + up), self.f(x - down)
             width = up + down
         elif side == "right":
@@ -161,7 +156,6 @@ def _extrapolate(diff: _Differences, h0: float, side: str, m: int
     err = [math.inf] * m
     prev: list[list[float]] | None = None
     h, smallest, shrunk, found = h0, h0, False, False
-    floor = [0.0] * m
     scale = [0.0] * m
     for _ in range(_MAX_STEPS):
         r = diff.at(h, side)

@@ -167,3 +167,68 @@ def test_fast_mode_passes_a_right_model_and_names_the_op_when_one_is_wrong():
     assert Tanh.op == "tanh"
     with pytest.raises(ValueError, match="directions"):
         gradcheck(g, [Value(0.3)], fast=True, directions=0)
+
+
+def test_an_arithmetic_error_building_a_value_derivative_propagates():
+    """A custom op whose value_derivative divides by zero: grad(create_graph=True) raises
+    that ZeroDivisionError (only powers and square roots have a saturating fallback)."""
+    from micrograd_nn import grad
+
+    broken = custom_op("broken_vd", lambda x: x * x, lambda x: 2 * x,
+                       value_derivative=lambda x: 2 * x / (x - x))
+    x = Value(1.0)
+    with pytest.raises(ZeroDivisionError, match="division by zero"):
+        grad(broken(x), [x], create_graph=True)
+
+
+def test_slopes_where_the_value_form_raises_are_the_saturating_power_of_the_rule():
+    """At 0, d sqrt(x)/dx and d x**0.5/dx are the node 0.5 * x ** -0.5 (inf; and
+    again, -0.25 x ** -1.5 = -inf), d x**0/dx is 0."""
+    from micrograd_nn import grad
+
+    for make in (lambda v: v.sqrt(), lambda v: v ** 0.5):
+        x = Value(0.0)
+        (g,) = grad(make(x), [x], create_graph=True)
+        assert (g.op, g.data) == ("0.5*x**-0.5", math.inf)
+        (gg,) = grad(g, [x], create_graph=True)
+        assert (gg.op, gg.data) == ("-0.25*x**-1.5", -math.inf)
+    x = Value(0.0)
+    (g,) = grad(x ** 0, [x], create_graph=True)
+    assert g.data == 0.0
+
+
+def test_saturating_power_at_zero_and_below():
+    """saturating_power(1, 0.5) is sqrt: 0 at 0 (0 is not a negative base), an infinite
+    slope there, a clear error for a negative base."""
+    from micrograd_nn import grad
+    from micrograd_nn.higher import saturating_power
+
+    x = Value(0.0)
+    y = saturating_power(1.0, 0.5)(x)
+    assert (y.data, y.op) == (0.0, "1*x**0.5")
+    assert grad(y, [x])[0].data == math.inf
+    with pytest.raises(ValueError, match="negative base -4.0"):
+        saturating_power(1.0, 0.5)(Value(-4.0))
+    assert saturating_power(2.0, 0.0)(Value(0.0)).data == 2.0  # 0 ** 0 is 1, not inf
+    x = Value(0.0)
+    flat = saturating_power(2.0, 0.0)(x)  # its slope 2 * 0 * x ** -1 is 0, not 0 * inf
+    assert grad(flat, [x])[0].data == 0.0
+    assert grad(flat, [x], create_graph=True)[0].data == 0.0
+    cube = saturating_power(1.0, 3.0)
+    assert cube(Value(-2.0)).data == -8.0  # a negative base keeps its sign
+    assert cube(Value(-1e200)).data == -math.inf and cube(Value(1e200)).data == math.inf
+    assert saturating_power(1.0, 2.0)(Value(-1e200)).data == math.inf
+
+
+def test_backward_from_a_leaf_accumulates_and_from_a_node_reseeds():
+    """backward() adds 1 to a leaf root's grad each time (a leaf's grad accumulates); an op
+    node root is reseeded with 1 (its inputs accumulate)."""
+    x = Value(2.0)
+    x.backward()
+    x.backward()
+    assert x.grad == 2.0
+    y = Value(1.0)
+    z = y * 3
+    z.backward()
+    z.backward()
+    assert (z.grad, y.grad) == (1.0, 6.0)
