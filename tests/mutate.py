@@ -143,8 +143,8 @@ EQUIVALENT: dict[str, str] = {
     "gradcheck.py _directional: swap inputs: (g, di) -> (di, g) #2": "di * g is g * di",
 }
 
-# Tests that can fail without any mutant when the machine is loaded (a hypothesis block
-# with the default 200 ms deadline): always deselected, so no kill rests on the load.
+# Tests whose outcome once depended on the machine's load (the README's hypothesis block,
+# before it set deadline=None): still deselected, so no kill can rest on the load.
 FLAKY = {"tests/test_readme.py::test_readme_python_block_runs_and_prints_what_the_readme_shows[7]"}
 
 SWAP_OPS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult,
