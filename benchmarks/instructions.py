@@ -80,18 +80,23 @@ class Engine:
 def count(engine: Engine, workload: str, mode: str, steps: int, env: dict[str, str],
           tmp: Path) -> int:
     """Instructions (callgrind's Ir total) of one child process doing ``steps`` steps."""
-    out = Path(tempfile.mkstemp(prefix="callgrind.", suffix=".out", dir=tmp)[1])
-    cwd = engine.root or tmp  # upstream: an empty folder, no micrograd_nn to find there
-    cmd = [*no_aslr_prefix(), valgrind(), "--tool=callgrind", f"--callgrind-out-file={out}",
-           sys.executable, "-m", "benchmarks.counted", engine.engine, workload, mode,
-           str(steps)]
+    args = ["-m", "benchmarks.counted", engine.engine, workload, mode, str(steps)]
     if engine.root:
-        cmd.append(str(engine.root))
+        args.append(str(engine.root))
+    cwd = engine.root or tmp  # upstream: an empty folder, no micrograd_nn to find there
+    return callgrind(args, cwd, env, tmp, f"{engine.label}, {workload}, {mode}, {steps} steps")
+
+
+def callgrind(args: list[str], cwd: Path, env: dict[str, str], tmp: Path, what: str) -> int:
+    """Instructions (callgrind's Ir total) of ``python ARGS`` run in ``cwd`` under callgrind,
+    address-space randomisation off; RuntimeError naming ``what`` if the child fails."""
+    out = Path(tempfile.mkstemp(prefix="callgrind.", suffix=".out", dir=tmp)[1])
+    cmd = [*no_aslr_prefix(), valgrind(), "--tool=callgrind", f"--callgrind-out-file={out}",
+           sys.executable, *args]
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         tail = " | ".join(proc.stderr.strip().splitlines()[-4:])
-        raise RuntimeError(f"callgrind child failed ({engine.label}, {workload}, {mode}, "
-                           f"{steps} steps): exit {proc.returncode}: {tail}")
+        raise RuntimeError(f"callgrind child failed ({what}): exit {proc.returncode}: {tail}")
     total = read_total(out)
     out.unlink()
     return total

@@ -143,18 +143,9 @@ def _run(interpreter: str, mode: str, quick: bool, env: dict[str, str]) -> dict[
 
 
 def _count(mode: str, n: int, env: dict[str, str], tmp: Path) -> int:
-    out = Path(tempfile.mkstemp(prefix="callgrind.", suffix=".out", dir=tmp)[1])
-    cmd = [*ins.no_aslr_prefix(), ins.valgrind(), "--tool=callgrind",
-           f"--callgrind-out-file={out}", sys.executable, "-m", "benchmarks.replay", "steps",
-           mode, str(n)]
-    proc = subprocess.run(cmd, cwd=REPO, env={**env, "PYTHONHASHSEED": ins.HASH_SEED},
-                          capture_output=True, text=True)
-    if proc.returncode != 0:
-        tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
-        raise RuntimeError(f"callgrind child failed (replay {mode}, {n} steps): {tail}")
-    total = ins.read_total(out)
-    out.unlink()
-    return total
+    return ins.callgrind(["-m", "benchmarks.replay", "steps", mode, str(n)], REPO,
+                         {**env, "PYTHONHASHSEED": ins.HASH_SEED}, tmp,
+                         f"replay {mode}, {n} steps")
 
 
 def measure(runs: int, quick: bool, pypy: bool, count: bool,
