@@ -74,8 +74,10 @@ Domain = Union[None, Callable[..., bool], Sequence[Any]]
 
 
 def _check_agreement(cls: type[CustomOp], ds: tuple[Any, ...], xs: list[float]) -> None:
-    """value_derivative and derivative must give the same numbers at the same point (to
-    rounding: 1e-9 relative), or higher and first derivatives would disagree."""
+    """value_derivative and derivative must give the same numbers at the same point, or
+    higher and first derivatives would disagree: equal to rounding, ``|a - b| <= 1e-9 *
+    max(|a|, |b|) + 1e-300`` (the absolute term for rounding among subnormals); None, the
+    input receiving nothing, is 0."""
     floats = _as_tuple(cls.op, cls.user_derivative(*xs), len(xs), float)
     for k, (d, f) in enumerate(zip(ds, floats)):
         a = 0.0 if d is None else d.data

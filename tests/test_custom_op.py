@@ -6,7 +6,16 @@ import math
 
 import pytest
 
-from micrograd_nn import OPS, AnomalyError, Value, custom_op, detect_anomaly, gradcheck, no_grad
+from micrograd_nn import (
+    OPS,
+    AnomalyError,
+    Constant,
+    Value,
+    custom_op,
+    detect_anomaly,
+    gradcheck,
+    no_grad,
+)
 from micrograd_nn.testing import check_ops
 
 square = custom_op("square", lambda x: x * x, lambda x: 2 * x, lambda x: 2 * x)
@@ -148,8 +157,6 @@ def test_value_derivative_must_agree_with_derivative_and_give_values():
         hessian(flat, [3.0])
     with pytest.raises(AssertionError, match="'flat' node"):
         check_ops(flat(Value(3.0)))
-    from micrograd_nn import Constant
-
     line = custom_op("line", lambda x: 3 * x, lambda x: 3.0, lambda x: Constant(3.0))
     assert hessian(line, [2.0]) == [[0.0]] and check_ops(line(Value(2.0)))
 
@@ -170,3 +177,78 @@ def test_a_value_domain_is_accepted_as_the_domain():
 
     op = custom_op("dom_log", math.log, lambda x: 1 / x, domain=Domain(0.0))
     assert op.domain == ((0.0, math.inf),)
+
+
+# --- the agreement check between value_derivative and derivative (mutation survivors) ----
+
+
+def test_rounding_differences_between_the_two_derivatives_are_accepted():
+    from micrograd_nn import grad
+
+    # 3 * x * x and 3 * (x * x) round differently: relatively at 2.1 (13.230000000000002
+    # and 13.23), absolutely in the subnormal range at 1.37e-162 (5e-324 and 0.0)
+    cube = custom_op("cube_round", lambda x: x ** 3, lambda x: 3 * x * x,
+                     lambda x: 3 * (x * x))
+    for at, want in ((2.1, 13.23), (1.37e-162, 0.0)):
+        x = Value(at)
+        (d,) = grad(cube(x), [x], create_graph=True)
+        assert d.data == want  # the Value rule's own number, accepted
+        assert check_ops(cube(x))
+
+
+def test_the_agreement_tolerance_is_1e_9_relative_plus_1e_300_inclusive():
+    from micrograd_nn import grad
+    from micrograd_nn.custom import DerivativeMismatch
+
+    edge = 1e-9 * 1.000000001e-300 + 1e-300  # == 1.000000001e-300: exactly the tolerance
+    assert edge == 1.000000001e-300
+    for given, accepted in ((edge, True), (2 * edge, False), (1.0 + 5e-10, True),
+                            (1.0 + 3e-9, False)):
+        base = 0.0 if given < 1e-200 else 1.0
+        op = custom_op("tol_edge", lambda x, b=base: b * x, lambda x, b=base: b,
+                       lambda x, g=given: Constant(g) + 0 * x)
+        x = Value(1.0)
+        if accepted:
+            assert grad(op(x), [x], create_graph=True)[0].data == given
+        else:
+            with pytest.raises(DerivativeMismatch, match="'tol_edge'"):
+                grad(op(x), [x], create_graph=True)
+
+
+def test_a_value_derivative_with_the_wrong_sign_is_a_mismatch():
+    from micrograd_nn import grad
+    from micrograd_nn.custom import DerivativeMismatch
+
+    flipped = custom_op("flipped", lambda x: x * x, lambda x: 2 * x, lambda x: -2 * x)
+    x = Value(1.5)
+    with pytest.raises(DerivativeMismatch, match=r"gives -3\.0 for input 0 at \(1\.5\), "
+                                                 r"derivative gives 3\.0"):
+        grad(flipped(x), [x], create_graph=True)
+
+
+def test_none_and_zero_are_the_same_derivative_on_either_side():
+    from micrograd_nn import grad, hessian
+
+    # None (the input receives nothing) on one side, an exact 0 on the other: they agree
+    flat_float = custom_op("flat_float", lambda x, y: x, lambda x, y: (1.0, None),
+                           lambda x, y: (Constant(1.0), 0 * y))
+    flat_value = custom_op("flat_value", lambda x, y: x, lambda x, y: (1.0, 0.0),
+                           lambda x, y: (Constant(1.0), None))
+    for op in (flat_float, flat_value):
+        x, y = Value(2.0), Value(3.0)
+        dx, dy = grad(op(x, y), [x, y], create_graph=True)
+        assert (dx.data, dy.data) == (1.0, 0.0)
+        assert hessian(op, [2.0, 3.0]) == [[0.0, 0.0], [0.0, 0.0]]
+        assert check_ops(op(x, y))
+
+
+def test_derivatives_take_values_and_plain_numbers_mixed_like_the_built_in_ops():
+    affine = custom_op("affine", lambda a, b: 2 * a + 3 * b, lambda a, b: (2.0, 3.0),
+                       lambda a, b: (Constant(2.0), Constant(3.0)))
+    a = Value(1.0)
+    node = affine(a, 4.0)
+    ds = node.derivatives(node, a, 4.0)  # one Value, one number: the Value rule
+    assert [type(d) for d in ds] == [Constant, Constant] and [d.data for d in ds] == [2, 3]
+    assert node.derivatives(14.0, 1.0, 4.0) == (2.0, 3.0)  # all numbers: the float rule
+    m = Value(1.0) * 4.0
+    assert m.derivatives(m, Value(1.0), 4.0)[0] == 4.0  # the built-in op mixes too
