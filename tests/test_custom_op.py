@@ -252,3 +252,87 @@ def test_derivatives_take_values_and_plain_numbers_mixed_like_the_built_in_ops()
     assert node.derivatives(14.0, 1.0, 4.0) == (2.0, 3.0)  # all numbers: the float rule
     m = Value(1.0) * 4.0
     assert m.derivatives(m, Value(1.0), 4.0)[0] == 4.0  # the built-in op mixes too
+
+
+def test_domain_forms_one_pair_for_one_input_or_one_per_input():
+    from micrograd_nn.value import Domain
+
+    def op(domain, n=1):
+        forward = (lambda x: x) if n == 1 else (lambda x, y: x + y)
+        return custom_op("dom", forward, lambda *xs: (1.0,) * n, domain=domain).domain
+
+    inf = math.inf
+    assert op([0, 1]) == ((0.0, 1.0),)  # a list pair, ints made floats
+    assert op((None, 2)) == ((-inf, 2.0),) and op((-2, None)) == ((-2.0, inf),)
+    assert op(Domain(-1.0, 1.0, avoid=(0.0,))) == ((-1.0, 1.0),)  # its low and high only
+    assert op(Domain(high=3.0)) == ((-inf, 3.0),)
+    assert op([(0, None), Domain(-1.0, 1.0)], 2) == ((0.0, inf), (-1.0, 1.0))
+    assert op(((0, 1), [2, 3]), 2) == ((0.0, 1.0), (2.0, 3.0))
+    assert op([(None, 0), (1, 2), (3, None)], 3) == ((-inf, 0.0), (1.0, 2.0), (3.0, inf))
+    assert op(((None, None),)) == ((-inf, inf),)
+
+
+@pytest.mark.parametrize("domain, error, message", [
+    ((), TypeError, r"domain must be a function of the inputs, or one \(low, high\) pair "
+                    r"per input, got \(\)"),
+    ([], TypeError, r"domain must be .* got \[\]"),
+    (5, TypeError, "domain must be .* got 5"),
+    ([(0, 1), 5], TypeError, r"each domain entry must be a \(low, high\) pair, got 5"),
+    ([(0, 1, 2)], TypeError, r"each domain entry must be a \(low, high\) pair, got \(0, 1, 2\)"),
+    ((0, 1, 2), TypeError, "each domain entry must be a .* got 0"),
+    ([(0, 1), (2,)], TypeError, r"got \(2,\)"),
+    ((1.0, 1.0), ValueError, r"domain \(1\.0, 1\.0\) is empty: low must be below high"),
+    ((2, 1), ValueError, r"domain \(2\.0, 1\.0\) is empty"),
+    ([(0, 1), (None, -math.inf)], ValueError, r"domain \(-inf, -inf\) is empty"),
+])
+def test_a_malformed_or_empty_domain_is_refused_saying_why(domain, error, message):
+    with pytest.raises(error, match=message):
+        custom_op("dom", lambda x, y=0.0: x, lambda x, y=0.0: (1.0,), domain=domain)
+
+
+def test_a_derivative_may_be_a_bare_number_a_tuple_or_a_list_and_comes_back_as_floats():
+    from fractions import Fraction
+
+    half = custom_op("half", lambda x: x / 2, lambda x: Fraction(1, 2))
+    twice = custom_op("twice", lambda x: 2 * x, lambda x: [2])  # a list, an int
+    mul = custom_op("mul2", lambda a, b: a * b, lambda a, b: [b, a])
+    x, y = Value(3.0, "x"), Value(5.0, "y")
+    for node, want in ((half(x), (0.5,)), (twice(x), (2.0,)), (mul(x, y), (5.0, 3.0))):
+        ds = node.local_derivatives()
+        assert ds == want and all(type(d) is float for d in ds)  # not a Fraction or an int
+    h = half(x).named("h")
+    assert "+= dhalf/dx * h.grad = 0.5000 * 1.0000" in str(list(h.backward_steps())[-1])
+    assert type(x.grad) is float and x.grad == 0.5
+
+
+@pytest.mark.parametrize("derivative, error, message", [
+    (lambda x, y: (1.0,), ValueError, "'bad_rule': derivative gave 1 values for 2 inputs"),
+    (lambda x, y: 1.0, ValueError, "'bad_rule': derivative gave 1 values for 2 inputs"),
+    (lambda x, y: (1.0, 2.0, 3.0), ValueError, "derivative gave 3 values for 2 inputs"),
+    (lambda x, y: (True, 1.0), TypeError, "'bad_rule': derivative must give numbers, got "
+                                          "bool True"),
+    (lambda x, y: (1.0, "2"), TypeError, "derivative must give numbers, got str '2'"),
+    (lambda x, y: {1.0, 2.0}, ValueError, "derivative gave 1 values"),  # a set: one value
+])
+def test_a_derivative_of_the_wrong_shape_or_type_is_refused_naming_the_op(derivative, error,
+                                                                           message):
+    op = custom_op("bad_rule", lambda x, y: x + y, derivative)
+    with pytest.raises(error, match=message):
+        op(Value(1.0), Value(2.0)).backward()
+
+
+def test_a_value_derivative_of_the_wrong_shape_or_kind_is_refused_naming_the_op():
+    from micrograd_nn import grad
+
+    def op(value_derivative):  # x * y + x: d/dx = y + 1, d/dy = x
+        return custom_op("vrule", lambda x, y: x * y + x, lambda x, y: (y + 1, x),
+                         value_derivative)
+
+    x, y = Value(2.0), Value(3.0)
+    with pytest.raises(ValueError, match="'vrule': derivative gave 1 values for 2 inputs"):
+        grad(op(lambda x, y: (y + 1,))(x, y), [x], create_graph=True)
+    with pytest.raises(TypeError, match="'vrule': value_derivative must give Values built "
+                                        "from its Value arguments .* got float 2.0"):
+        grad(op(lambda x, y: (y + 1, 2.0))(x, y), [x], create_graph=True)
+    dx, dy = grad(op(lambda x, y: [y + 1, x])(x, y), [x, y], create_graph=True)  # a list
+    assert (dx.data, dy.data) == (4.0, 2.0) and isinstance(dy, Value)
