@@ -60,9 +60,12 @@ def _name(v: Any, i: int) -> str:
 
 def assert_grads_close(values: Value | Sequence[Value], expected: float | Sequence[float],
                        rtol: float = 1e-7, atol: float = 1e-12) -> None:
-    """Each Value's ``grad`` equals the expected number within ``atol + rtol * |expected|``.
+    """Each Value's ``grad`` equals the expected number within ``atol + rtol * |expected|``
+    (inclusive, as ``numpy.isclose``). An infinite expected grad is met by the same
+    infinity only (its tolerance would be infinite), NaN by nothing.
 
-    Raises GradcheckError listing each one that differs by label (or index)."""
+    Raises GradcheckError listing each one that differs by label (or index); its
+    ``mismatches`` are ``(index, label, grad, expected)``."""
     __tracebackhide__ = True
     vs = [values] if isinstance(values, Value) else list(values)
     # one number of any real type (int, float, Fraction, a NumPy scalar) for one Value
@@ -71,7 +74,8 @@ def assert_grads_close(values: Value | Sequence[Value], expected: float | Sequen
     if len(vs) != len(want):
         raise ValueError(f"assert_grads_close: {len(vs)} values, {len(want)} expected grads")
     bad = [(i, v, float(e)) for i, (v, e) in enumerate(zip(vs, want))
-           if not abs(v.grad - e) <= atol + rtol * abs(e)]
+           if not (v.grad == e or (math.isfinite(e)
+                                   and abs(v.grad - e) <= atol + rtol * abs(e)))]
     if bad:
         lines = [f"{len(bad)} of {len(vs)} grads differ (rtol={rtol}, atol={atol}):"]
         lines += [f"  {_name(v, i)}: grad {v.grad!r}, expected {e!r}" for i, v, e in bad]

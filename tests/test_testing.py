@@ -294,3 +294,71 @@ def test_value_array_refuses_booleans():
     for bad in ([True, False], np.array([True]), [1.0, np.bool_(True)]):
         with pytest.raises(TypeError, match="booleans"):
             value_array(bad)
+
+
+# --- assert_grads_close's tolerance, length and report (mutation survivors) ----------------
+
+
+def test_assert_grads_close_accepts_exactly_what_numpy_isclose_accepts():
+    rng = np.random.default_rng(18)
+    cases = [(1.5, 1.0, 0.0, 0.5), (3.0, 2.0, 0.5, 0.0), (-3.0, -2.0, 0.5, 0.0),  # the edges
+             (1e-13, 0.0, 1e-7, 1e-12), (2e-12, 0.0, 1e-7, 1e-12), (-1.0, 1.0, 1.0, 1.0),
+             (float("inf"), float("inf"), 1e-7, 0.0), (float("-inf"), float("inf"), 1.0, 1.0),
+             (float("nan"), 1.0, 1.0, 1.0), (1.0, float("nan"), 1.0, 1.0),
+             (5.0, float("inf"), 1e-7, 0.0), (float("inf"), 1.0, 1.0, 1.0)]
+    for _ in range(400):
+        e = float(rng.choice([0.0, 1.0, -1.0, 1e6, -1e-6])) * float(rng.uniform(0.5, 2.0))
+        rtol, atol = float(rng.choice([0.0, 1e-7, 1e-3, 0.5])), float(
+            rng.choice([0.0, 1e-12, 1e-3, 1.0]))
+        width = atol + rtol * abs(e)
+        cases.append((e + float(rng.uniform(-2.0, 2.0)) * (width or 1e-9), e, rtol, atol))
+    verdicts = []
+    for grad, e, rtol, atol in cases:
+        v = Value(0.0, "v")
+        v.grad = grad
+        try:
+            assert_grads_close(v, e, rtol=rtol, atol=atol)
+            ok = True
+        except GradcheckError as error:
+            ok = False
+            assert error.mismatches == [(0, "v", grad, e)] or grad != grad
+        verdicts.append(ok)
+        assert ok == bool(np.isclose(grad, e, rtol=rtol, atol=atol)), (grad, e, rtol, atol)
+    assert 100 < sum(verdicts) < len(verdicts) - 100  # both verdicts well represented
+
+
+def test_assert_grads_close_defaults_are_rtol_1e_7_and_atol_1e_12():
+    v = Value(0.0)
+    for grad, e, ok in ((1.0 + 5e-8, 1.0, True), (1.0 + 2e-7, 1.0, False),
+                        (1e6 + 0.09, 1e6, True), (1e6 + 0.11, 1e6, False),
+                        (5e-13, 0.0, True), (2e-12, 0.0, False)):
+        v.grad = grad
+        if ok:
+            assert_grads_close(v, e)
+        else:
+            with pytest.raises(GradcheckError):
+                assert_grads_close(v, e)
+
+
+def test_assert_grads_close_reports_every_wrong_value_in_order_with_index_or_label():
+    a, b, c = Value(1.0), Value(2.0, "b"), Value(3.0)
+    (a * 2 + b * 3 + c * 4).backward()
+    with pytest.raises(GradcheckError) as info:
+        assert_grads_close((a, b, c), (2.5, 3.0, -4.0))
+    assert str(info.value).splitlines() == [
+        "2 of 3 grads differ (rtol=1e-07, atol=1e-12):",
+        "  [0]: grad 2.0, expected 2.5",
+        "  [2]: grad 4.0, expected -4.0"]
+    assert info.value.mismatches == [(0, "", 2.0, 2.5), (2, "", 4.0, -4.0)]
+    assert_grads_close(np.array([a, b, c], dtype=object), np.array([2.0, 3.0, 4.0]))
+
+
+@pytest.mark.parametrize("values, expected", [([Value(1.0)], [1.0, 2.0]),
+                                              ([Value(1.0), Value(2.0)], [0.0]),
+                                              ([Value(1.0), Value(2.0)], 0.0),
+                                              ([], [0.0])])
+def test_assert_grads_close_refuses_a_count_mismatch(values, expected):
+    n = 1 if isinstance(expected, float) else len(expected)
+    with pytest.raises(ValueError, match=f"assert_grads_close: {len(values)} values, {n} "
+                                         "expected grads"):
+        assert_grads_close(values, expected)
