@@ -245,13 +245,15 @@ class _Builder:
     def value(self, i: int) -> float:
         return self.vals[i].data
 
-    def emit(self, op: str, *args: Arg, custom: bool = False) -> int:
+    def emit(self, op: str, *args: Arg, custom: bool = False, scale: bool = True) -> int:
+        """Append an op; a result beyond LIMIT is scaled down by a power of ten, unless
+        ``scale`` is False (a guard whose result must stay where it was put)."""
         node = Node(op, args, custom)
         with no_grad():
             self.vals.append(self.expr.apply(node, self.vals, Value.sum))
         self.nodes.append(node)
         size = abs(self.value(-1))
-        if size > LIMIT:
+        if scale and size > LIMIT:
             return self.emit("*", len(self.vals) - 1, Num(_shrink(size, LIMIT)))
         return len(self.vals) - 1
 
@@ -335,18 +337,21 @@ DOMAIN_MARGIN = 0.1  # custom ops' arguments stay this far inside a bounded doma
 
 def _inside(b: _Builder, i: int, lo: float, hi: float) -> int:
     """Operand ``i`` brought inside (lo, hi), DOMAIN_MARGIN from its ends (squeezed by
-    sigmoid between two bounds, a square added to one)."""
+    sigmoid between two bounds, a square added to one). These guards are never scaled
+    down past LIMIT: that would move the operand back out (x*x + 5.1 = 14.1 scaled to
+    1.41 for a domain (5, None))."""
     m = min(DOMAIN_MARGIN, (hi - lo) / 4.0) if math.isfinite(hi - lo) else DOMAIN_MARGIN
     x = b.value(i)
     if lo + m <= x <= hi - m:
         return i
     if math.isfinite(lo) and math.isfinite(hi):
         s = b.emit("sigmoid", i)
-        return b.emit("+", b.emit("*", s, Num(hi - lo - 2 * m)), Num(lo + m))
-    square = b.emit("*", i, i)
+        width = b.emit("*", s, Num(hi - lo - 2 * m), scale=False)
+        return b.emit("+", width, Num(lo + m), scale=False)
+    square = b.emit("*", i, i, scale=False)
     if math.isfinite(lo):
-        return b.emit("+", square, Num(lo + m))
-    return b.emit("-", Num(hi - m), square)
+        return b.emit("+", square, Num(lo + m), scale=False)
+    return b.emit("-", Num(hi - m), square, scale=False)
 
 
 def _custom(b: _Builder, name: str, picks: list[int]) -> None:

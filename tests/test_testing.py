@@ -362,3 +362,48 @@ def test_assert_grads_close_refuses_a_count_mismatch(values, expected):
     with pytest.raises(ValueError, match=f"assert_grads_close: {len(values)} values, {n} "
                                          "expected grads"):
         assert_grads_close(values, expected)
+
+
+# --- where expressions() puts a custom op's operands (mutation survivors) -------------------
+
+
+def test_expressions_spread_custom_operands_over_their_domain_kept_off_its_edges():
+    import math
+
+    seen = {}
+
+    def recording(name, n, domain):
+        def record(*xs):
+            seen.setdefault(name, []).append(xs)
+            return sum(xs)
+        forward = (lambda x: record(x)) if n == 1 else (lambda x, y: record(x, y))
+        return custom_op(name, forward, lambda *xs: (1.0,) * n, domain=domain)
+
+    inf = math.inf
+    # name -> the interval each operand must lie in: DOMAIN_MARGIN (0.1) inside each finite
+    # end, or a quarter of the width for a narrow one
+    ops = {"narrow": ((2.0, 2.2), [(2.05, 2.15)]), "unit": ((-1.0, 1.0), [(-0.9, 0.9)]),
+           "above": ((1.0, None), [(1.1, inf)]), "below": ((None, -3.0), [(-inf, -3.1)]),
+           "pair": (((0.0, None), (None, 0.5)), [(0.1, inf), (-inf, 0.4)]),
+           "shared": ((-1.0, 1.0), [(-0.9, 0.9), (-0.9, 0.9)]),
+           # beyond LIMIT (10): guards that were scaled down had left such domains
+           "far": ((5.0, None), [(5.1, inf)]), "high": ((20.0, 30.0), [(20.1, 29.9)])}
+    made = [recording(name, len(bounds), domain) for name, (domain, bounds) in ops.items()]
+
+    @settings(max_examples=150, **CI)
+    @given(expressions(max_ops=8, custom_ops=made, builtins=False))
+    def draw(pair):
+        f, xs = pair
+        f(*xs)
+
+    draw()
+    for name, (_, bounds) in ops.items():
+        for k, (lo, hi) in enumerate(bounds):
+            got = [xs[k] for xs in seen[name]]
+            assert len(got) > 20, name
+            assert lo - 1e-12 <= min(got) and max(got) <= hi + 1e-12, (name, k, lo, hi)
+            if math.isfinite(hi - lo):  # squeezed, not pinned: most of the interval is used
+                assert max(got) - min(got) > 0.6 * (hi - lo), (name, k, min(got), max(got))
+            else:  # and well away from the margin
+                edge = lo if math.isfinite(lo) else hi
+                assert max(abs(x - edge) for x in got) > 1.0, (name, k)
