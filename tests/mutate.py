@@ -266,6 +266,11 @@ def _body_nodes(region: ast.AST):
     # the order of the exceptions an ``except`` catches changes nothing
     skip |= {id(n.type) for stmt in body for n in ast.walk(stmt)
              if isinstance(n, ast.ExceptHandler) and isinstance(n.type, ast.Tuple)}
+    # ... nor the order of the classes an isinstance() tests
+    skip |= {id(n.args[1]) for stmt in body for n in ast.walk(stmt)
+             if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+             and n.func.id == "isinstance" and len(n.args) == 2
+             and isinstance(n.args[1], ast.Tuple)}
     for stmt in body:
         for node in ast.walk(stmt):
             if isinstance(node, (ast.expr, ast.stmt)) and id(node) not in skip:
