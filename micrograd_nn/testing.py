@@ -340,7 +340,7 @@ def _inside(b: _Builder, i: int, lo: float, hi: float) -> int:
     sigmoid between two bounds, a square added to one). These guards are never scaled
     down past LIMIT: that would move the operand back out (x*x + 5.1 = 14.1 scaled to
     1.41 for a domain (5, None))."""
-    m = min(DOMAIN_MARGIN, (hi - lo) / 4.0) if math.isfinite(hi - lo) else DOMAIN_MARGIN
+    m = min(DOMAIN_MARGIN, (hi - lo) / 4.0)  # (hi - lo) / 4 is inf for a one-sided domain
     x = b.value(i)
     if lo + m <= x <= hi - m:
         return i
