@@ -407,3 +407,22 @@ def test_expressions_spread_custom_operands_over_their_domain_kept_off_its_edges
             else:  # and well away from the margin
                 edge = lo if math.isfinite(lo) else hi
                 assert max(abs(x - edge) for x in got) > 1.0, (name, k)
+
+
+def test_expressions_use_an_operand_already_inside_the_domain_as_drawn():
+    half = custom_op("half_in", lambda x: x / 2, lambda x: 0.5, domain=(-5.0, 5.0))
+    above = custom_op("above_in", lambda x: x / 2, lambda x: 0.5, domain=(-4.0, None))
+    below = custom_op("below_in", lambda x: x / 2, lambda x: 0.5, domain=(None, 3.5))
+    ops = set()
+
+    @settings(max_examples=60, **CI)
+    @given(expressions(max_ops=6, custom_ops=[half, above, below], builtins=False))
+    def draw(pair):
+        f, xs = pair
+        # inputs in [-3, 3] and halves of them are inside every domain: no guard op
+        assert {n.op for n in f.nodes} <= {"half_in", "above_in", "below_in", "sum"}, repr(f)
+        ops.update(n.op for n in f.nodes)
+        assert gradcheck(f, xs)
+
+    draw()
+    assert ops == {"half_in", "above_in", "below_in", "sum"}
