@@ -266,6 +266,10 @@ def _body_nodes(region: ast.AST):
     # the order of the exceptions an ``except`` catches changes nothing
     skip |= {id(n.type) for stmt in body for n in ast.walk(stmt)
              if isinstance(n, ast.ExceptHandler) and isinstance(n.type, ast.Tuple)}
+    # ... nor the order of a tuple an ``in`` looks in ...
+    skip |= {id(c) for stmt in body for n in ast.walk(stmt) if isinstance(n, ast.Compare)
+             for op, c in zip(n.ops, n.comparators)
+             if isinstance(op, (ast.In, ast.NotIn)) and isinstance(c, ast.Tuple)}
     # ... nor the order of the classes an isinstance() tests
     skip |= {id(n.args[1]) for stmt in body for n in ast.walk(stmt)
              if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
