@@ -83,7 +83,7 @@ TEST_STAGES = [
 # fastest), then the stages above.
 CHECKER_STAGES = [
     ["tests/test_differences.py", "tests/test_backward_path.py", "tests/test_verdicts.py",
-     "tests/test_custom_op.py", "tests/test_testing.py"],
+     "tests/test_custom_op.py", "tests/test_testing.py", "tests/test_checker_edges.py"],
     ["tests/test_higher.py"],
 ]
 CHECKER_FILES = {"micrograd_nn/differences.py", "micrograd_nn/gradcheck.py",

@@ -1,0 +1,113 @@
+"""gradcheck() and check_ops() at the edges mutation testing found untested: what each
+outcome says (a wrong input beside one that cannot be checked, a wrong combination of right
+ops, the mismatches' fields), raise_exception=False, fast mode's directions argument, and
+check_ops on derivatives that cannot be checked."""
+
+
+import pytest
+
+from micrograd_nn import CannotCheckError, GradcheckError, Value, custom_op, gradcheck
+from micrograd_nn.testing import check_ops
+
+bad_square = custom_op("bad_sq", lambda x: x * x, lambda x: x)  # slope x, not 2x
+
+
+def test_a_wrong_gradient_and_one_that_cannot_be_checked_are_both_listed():
+    a, b = Value(0.0, "a"), Value(1.5, "b")
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda a, b: a.sqrt() + bad_square(b), [a, b])
+    lines = str(info.value).splitlines()
+    assert lines[0] == "gradcheck: 1 of 2 gradients disagree (eps=auto, atol=0.0, rtol=1e-06):"
+    assert lines[1].startswith("  input 1 'b': analytic 1.5, numeric 3.0 ± ")
+    assert lines[2].startswith("  input 0 'a': analytic inf: cannot be checked here: ")
+    assert lines[3] == "the op whose rule disagrees with its forward (check_ops):"
+    assert lines[4].startswith("  'bad_sq' node = 2.25 from (1.5 'b'): d/db: backward gives "
+                               "1.5, numeric 3.0")
+    assert len(lines) == 5
+    # (index, label, analytic, numeric) of the wrong input only
+    assert info.value.mismatches == [(1, "b", 1.5, 3.0)]
+    assert [(m.node.op, m.rule, m.analytic) for m in info.value.ops] == [
+        ("bad_sq", "backward", 1.5)]
+    assert gradcheck(lambda a, b: a.sqrt() + bad_square(b), [a, b],
+                     raise_exception=False) is False
+
+
+def test_gradients_that_cannot_be_checked_are_listed_and_blame_no_rule():
+    with pytest.raises(CannotCheckError) as info:
+        gradcheck(lambda a, b: a.sqrt() * b.exp(), [Value(0.0, "a"), Value(0.5, "b")])
+    lines = str(info.value).splitlines()
+    assert lines[0] == ("gradcheck: 1 of 2 gradients cannot be checked here (eps=auto, "
+                        "atol=0.0, rtol=1e-06); no rule is found wrong:")
+    assert lines[1].startswith("  input 0 'a': analytic inf: cannot be checked here: ")
+    assert len(lines) == 2 and [c.index for c in info.value.unresolved] == [0]
+
+
+def test_right_ops_combined_wrongly_are_said_to_be_right_ops():
+    # a * a.data freezes one factor: each op's rule is right, the gradient is not
+    x = Value(1.5, "x")
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda a: a * a.data, [x])
+    lines = str(info.value).splitlines()
+    assert lines[1].startswith("  input 0 'x': analytic 1.5, numeric 3.0")
+    assert lines[2].startswith("check_ops finds every op's rule consistent with its forward")
+    assert info.value.ops == [] and info.value.mismatches == [(0, "x", 1.5, 3.0)]
+    assert gradcheck(lambda a: a * a.data, [x], raise_exception=False) is False
+
+
+@pytest.mark.parametrize("directions", [1, 2, 5])
+def test_fast_mode_takes_any_number_of_directions_from_one(directions):
+    calls = []
+
+    def f(*vs):
+        calls.append(1)
+        return Value.sum([v.sin() * v for v in vs])
+
+    xs = [Value(0.1 * (i + 1)) for i in range(30)]
+    assert gradcheck(f, xs, fast=True, directions=directions)
+    assert len(calls) < 2 * len(xs)  # no fall back to the per-input check
+    with pytest.raises(GradcheckError, match="'bad_sq' node"):
+        gradcheck(lambda *vs: bad_square(vs[0]) + Value.sum(list(vs)), xs, fast=True,
+                  directions=directions)
+
+
+@pytest.mark.parametrize("directions", [0, -1, True, 1.0, "2"])
+def test_fast_mode_refuses_directions_that_are_not_an_int_from_one(directions):
+    with pytest.raises(ValueError, match=f"gradcheck: directions must be an int >= 1, got "
+                                         f"{directions!r}"):
+        gradcheck(lambda a: a * a, [Value(1.0)], fast=True, directions=directions)
+
+
+def test_fast_mode_leaves_the_inputs_grads_as_the_analytic_gradient():
+    xs = [Value(0.5), Value(-1.25)]
+    assert gradcheck(lambda a, b: a * b + a, xs, fast=True)
+    assert [v.grad for v in xs] == [-0.25, 0.5] and [v.data for v in xs] == [0.5, -1.25]
+
+
+def test_check_ops_without_raising_returns_false_and_names_every_wrong_node():
+    x = Value(1.5, "x")
+    out = bad_square(x).named("p") + bad_square(x * 2).named("q") + x.sin()
+    assert check_ops(out, raise_exception=False) is False
+    with pytest.raises(GradcheckError) as info:
+        check_ops(out)
+    lines = str(info.value).splitlines()
+    assert lines[0].startswith("check_ops: 2 op nodes disagree with a numerical derivative "
+                               "of their forward (eps=auto, atol=0.0, rtol=1e-06):")
+    assert [line.split(" node ")[1][:3] for line in lines[1:]] == ["'p'", "'q'"]
+    assert info.value.mismatches == [] and len(info.value.ops) == 2
+    with pytest.raises(GradcheckError, match=r"^check_ops: 1 op node disagree"):
+        check_ops(bad_square(x) + x.sin())
+
+
+def test_check_ops_passes_an_infinite_slope_but_reports_a_finite_one_it_cannot_check():
+    assert check_ops(Value(0.0, "z").sqrt() + 1.0) is True  # inf: documented as unchecked
+    # a step of 2**-53 vanishes at 1.0: sin's and +'s slopes cannot be checked; sqrt's
+    # infinite one at 0 is left out of the list
+    with pytest.raises(CannotCheckError) as info:
+        check_ops(Value(1.0).sin() + Value(0.0).sqrt(), eps=2.0 ** -53)
+    lines = str(info.value).splitlines()
+    assert lines[0].startswith("check_ops: 2 local derivatives cannot be checked here")
+    assert lines[1].startswith("  'sin' node = 0.8414709848078965 from (1.0): d/d(input 0): "
+                               "backward gives 0.5403023058681398: cannot be checked here")
+    assert lines[2].startswith("  '+' node")
+    assert len(lines) == 3 and [m.node.op for m in info.value.unresolved] == ["sin", "+"]
+    assert check_ops(Value(0.0).sqrt().sin(), eps=2.0 ** -53) is True  # sqrt's inf only
