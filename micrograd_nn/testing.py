@@ -361,8 +361,8 @@ def _custom(b: _Builder, name: str, picks: list[int]) -> None:
     op = b.expr.custom[name]
     domain = getattr(op, "domain", None)
     args = [b.bounded(b.pick(k), CUSTOM_BOUND) for k in picks]
-    if isinstance(domain, tuple):
-        bounds = domain if len(domain) == len(args) else domain[:1] * len(args)
+    if isinstance(domain, tuple):  # one (low, high) pair per input, or one for all
+        bounds = domain if len(domain) == len(args) else domain * len(args)
         args = [_inside(b, i, lo, hi) for i, (lo, hi) in zip(args, bounds)]
     values = [b.value(i) for i in args]
     if callable(domain) and not domain(*values):
@@ -426,8 +426,11 @@ def expressions(max_ops: int = 60, max_inputs: int = 5,
     ``custom_ops`` (made by :func:`~micrograd_nn.custom_op`) are drawn too, as often as
     each built-in op, with arguments in [-3, 3]; ``builtins=False`` draws only them (and
     the final sum). A custom op's ``domain`` (see :func:`~micrograd_nn.custom_op`) is
-    respected: its operands are brought inside it, and where a domain function says no or
-    the forward raises ValueError the op is left out of that draw. ``gradcheck(f,
+    respected: its operands are brought inside it (0.1 from a finite end, or a quarter of
+    a narrower domain's width; an operand already inside is used as drawn), and where a
+    domain function says no or the forward raises ValueError the op is left out of that
+    draw. A domain of (low, high) pairs must have one pair, or one per input: a
+    ValueError says so. ``gradcheck(f,
     inputs)`` passes on every pair when every rule is right.
 
     Needs hypothesis (``pip install hypothesis``): an ImportError says so.
@@ -443,6 +446,12 @@ def expressions(max_ops: int = 60, max_inputs: int = 5,
             raise TypeError(f"expressions: custom_ops must be ops made by "
                             f"micrograd_nn.custom_op(name, forward, derivative), got "
                             f"{type(op).__name__} {getattr(op, '__name__', op)!r}")
+        pairs, n = getattr(op, "domain", None), _arity(op)
+        if isinstance(pairs, tuple) and len(pairs) not in (1, n):
+            raise ValueError(f"expressions: custom op '{op.op_class.op}' takes {n} "
+                             f"input{'s' if n > 1 else ''} but its domain has {len(pairs)} "
+                             "(low, high) pairs: give one pair for all its inputs, or one "
+                             "per input")
     custom = {op.op_class.op: op for op in custom_ops}  # type: ignore[attr-defined]
     alternatives = list(_builtin_steps()) if builtins else []
     alternatives += [st.tuples(st.just(_custom), st.just(name),

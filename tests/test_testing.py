@@ -426,3 +426,17 @@ def test_expressions_use_an_operand_already_inside_the_domain_as_drawn():
 
     draw()
     assert ops == {"half_in", "above_in", "below_in", "sum"}
+
+
+def test_expressions_refuse_a_domain_with_neither_one_pair_nor_one_per_input():
+    one = custom_op("one_in", lambda x: x, lambda x: 1.0, domain=[(0, 1), (2, 3)])
+    three = custom_op("three_in", lambda a, b, c: a + b + c, lambda a, b, c: (1.0, 1.0, 1.0),
+                      domain=[(0, 1), (2, 3)])
+    with pytest.raises(ValueError, match=r"expressions: custom op 'one_in' takes 1 input but "
+                                         r"its domain has 2 \(low, high\) pairs"):
+        expressions(custom_ops=[one])
+    with pytest.raises(ValueError, match="'three_in' takes 3 inputs but its domain has 2"):
+        expressions(custom_ops=[three])
+    fine = custom_op("three_ok", lambda a, b, c: a + b + c, lambda a, b, c: (1.0, 1.0, 1.0),
+                     domain=[(0, 1), (2, 3), (None, -1)])
+    assert expressions(custom_ops=[fine]) is not None
