@@ -440,3 +440,32 @@ def test_expressions_refuse_a_domain_with_neither_one_pair_nor_one_per_input():
     fine = custom_op("three_ok", lambda a, b, c: a + b + c, lambda a, b, c: (1.0, 1.0, 1.0),
                      domain=[(0, 1), (2, 3), (None, -1)])
     assert expressions(custom_ops=[fine]) is not None
+
+
+def test_expressions_draw_a_custom_op_only_where_its_domain_function_says_yes():
+    seen = []
+
+    def forward(x):  # defined everywhere: only the domain function keeps |x| > 0.5
+        seen.append(x)
+        return x * abs(x)
+
+    op = custom_op("signed_square", forward, lambda x: 2 * abs(x),
+                   domain=lambda x: abs(x) > 0.5)
+
+    @settings(max_examples=60, **CI)
+    @given(expressions(max_ops=6, custom_ops=[op], builtins=False))
+    def draw(pair):
+        f, xs = pair
+        f(*xs)
+
+    draw()
+    assert len(seen) > 20 and min(abs(x) for x in seen) > 0.5
+
+
+def test_data_of_passes_numbers_through_and_grads_of_gives_them_0():
+    a = Value(1.5)
+    a.grad = 4.0
+    mixed = np.array([a, 2.5, 3], dtype=object)
+    np.testing.assert_array_equal(data_of(mixed), [1.5, 2.5, 3.0])
+    np.testing.assert_array_equal(grads_of(mixed), [4.0, 0.0, 0.0])
+    assert data_of(mixed).dtype == float == grads_of(mixed).dtype
