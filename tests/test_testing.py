@@ -469,3 +469,47 @@ def test_data_of_passes_numbers_through_and_grads_of_gives_them_0():
     np.testing.assert_array_equal(data_of(mixed), [1.5, 2.5, 3.0])
     np.testing.assert_array_equal(grads_of(mixed), [4.0, 0.0, 0.0])
     assert data_of(mixed).dtype == float == grads_of(mixed).dtype
+
+
+def test_assert_array_grads_finds_exactly_the_entries_numpy_isclose_rejects():
+    rng = np.random.default_rng(19)
+    inf, nan = float("inf"), float("nan")
+    for rtol, atol in ((0.0, 0.5), (0.5, 0.0), (1e-10, 1e-14), (1e-3, 1.0), (0.0, 0.0)):
+        expected = rng.choice([0.0, 1.0, -1.0, 1e6, -1e-6], size=300) * rng.uniform(0.5, 2.0, 300)
+        width = atol + rtol * np.abs(expected)
+        grads = expected + rng.uniform(-2.0, 2.0, 300) * np.where(width > 0, width, 1e-9)
+        edges = [(1.5, 1.0), (-3.0, -2.0), (inf, inf), (-inf, inf), (5.0, inf), (inf, 1.0),
+                 (nan, 1.0), (1.0, nan), (2.0, 2.0)]
+        grads = np.concatenate([grads, [g for g, _ in edges]])
+        expected = np.concatenate([expected, [e for _, e in edges]])
+        values = value_array(np.zeros(len(grads)))
+        for v, g in zip(values, grads):
+            v.grad = float(g)
+        rejected = [(i,) for i in np.flatnonzero(~np.isclose(grads, expected, rtol, atol))]
+        assert 0 < len(rejected) < len(grads)
+        with pytest.raises(GradcheckError) as info:
+            assert_array_grads(values, expected, rtol=rtol, atol=atol, worst=3)
+        found = info.value.mismatches
+        assert sorted(ix for ix, _, _, _ in found) == rejected, (rtol, atol)
+        assert all((what, a) == ("grads", float(grads[ix])) or a != a
+                   for ix, what, a, e in found)
+        # worst first: by how far each is past its tolerance
+        excess = [abs(a - e) - (atol + rtol * abs(e)) for _, _, a, e in found]
+        finite = [x for x in excess if x == x and x != inf]
+        assert finite == sorted(finite, reverse=True)
+        lines = str(info.value).splitlines()
+        assert lines[0] == (f"grads: {len(rejected)} of {len(grads)} entries differ "
+                            f"(rtol={rtol}, atol={atol}); worst first:")
+        assert len(lines) == 4 and lines[1].startswith(f"  {list(found[0][0])}: engine ")
+        assert_array_grads(values[np.isclose(grads, expected, rtol, atol)],
+                           expected[np.isclose(grads, expected, rtol, atol)], rtol, atol)
+
+
+def test_assert_array_grads_refuses_a_shape_mismatch_naming_both_shapes():
+    W = value_array(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=r"dW: the Values have shape \(2, 3\), expected "
+                                         r"\(3, 2\)"):
+        assert_array_grads(W, np.zeros((3, 2)), name="dW")
+    with pytest.raises(ValueError, match=r"grads: the Values have shape \(2, 3\), expected "
+                                         r"\(6,\)"):
+        assert_array_grads(W, np.zeros(6))
