@@ -111,3 +111,11 @@ def test_check_ops_passes_an_infinite_slope_but_reports_a_finite_one_it_cannot_c
     assert lines[2].startswith("  '+' node")
     assert len(lines) == 3 and [m.node.op for m in info.value.unresolved] == ["sin", "+"]
     assert check_ops(Value(0.0).sqrt().sin(), eps=2.0 ** -53) is True  # sqrt's inf only
+
+
+@pytest.mark.parametrize("fast", [False, True])
+def test_an_f_that_returns_no_value_is_refused_saying_what_it_returned(fast):
+    with pytest.raises(TypeError, match=r"^gradcheck: f must return a Value, got float 3\.0$"):
+        gradcheck(lambda a: 3.0, [Value(1.0)], fast=fast)
+    with pytest.raises(TypeError, match="got NoneType None"):
+        gradcheck(lambda a: None, [Value(1.0)], fast=fast)
