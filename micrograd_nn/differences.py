@@ -6,8 +6,10 @@ verdicts mean).
 :func:`estimate` takes steps relative to the input's magnitude, each one the float grid
 carries, shrinks them to stay inside the function's domain (one-sided at its edge) and
 extrapolates the differences to step 0 (Ridders' tableau), with an error bar floored by
-the rounding noise; :func:`judge` turns an analytic value and such estimates into
-``'ok'``, ``'kink'``, ``'wrong'`` or ``'unchecked'``.
+the rounding noise and confirmed by one more halving; :func:`judge` turns an analytic
+value and such estimates into ``'ok'``, ``'kink'``, ``'wrong'`` or ``'unchecked'``, and
+:func:`against_scale` weighs a slope hidden in the noise against the same function's
+slopes in its other inputs.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["START_STEP", "Estimate", "Judgement", "check_tolerances", "estimate", "estimates",
-           "judge", "wider", "noise_limited"]
+           "judge", "wider", "noise_limited", "against_scale", "slope_scale"]
 
 
 # ---------------------------------------------------------------------------------------
@@ -58,6 +60,7 @@ _MAX_STEPS = 120  # halvings at most (a step of 2**-7 reaches the float floor we
 _ULP = 2.0 ** -52
 _TINY = 2.0 ** -1074
 _CONVERGED = 1e-11  # relative error bar at which the halving stops
+_AGAINST_SCALE = 2.0 ** -24  # how small a tolerance is against the function's largest slope
 
 
 @dataclass(frozen=True)
@@ -124,10 +127,9 @@ class _Differences:
         if up <= 0.0 or down <= 0.0:
             return None
         if side == "central":
-            # dividing by the steps taken keeps the estimate right; where they differ (x next
-            # to a power of two) by at most an ulp of x, that adds only (up - down) f''/2,
-            # below the rounding noise
             a, b = self.f(x + up), self.f(x - down)
+            if a is not None and b is not None and up != down:
+                return self._uneven(a, b, up, down)
             width = up + down
         elif side == "right":
             a, b, width = self.f(x + up), self.here, up
@@ -142,6 +144,25 @@ class _Differences:
             return None
         return ds, noise
 
+    def _uneven(self, a: list[float], b: list[float], up: float, down: float
+                ) -> tuple[list[float], list[float]] | None:
+        """The central difference over steps of unequal length (x next to a power of two,
+        where x + h and x - h round differently): the three-point formula
+        (down**2 (f(x+up) - f(x)) + up**2 (f(x) - f(x-down))) / (up down (up + down)),
+        exact for a parabola, so the error stays O(h**2) as the extrapolation assumes.
+        Dividing the plain difference by up + down would leave (up - down) f''/2, which
+        does not shrink with h and can exceed the error bar."""
+        width = up * down * (up + down)
+        wu, wd = down * down / width, up * up / width
+        ds, noise = [], []
+        for p, c, q in zip(a, self.here, b):
+            ds.append(wu * (p - c) + wd * (c - q))
+            noise.append(2.0 * _ULP * (wu * (abs(p) + abs(c)) + wd * (abs(c) + abs(q)))
+                         + 4.0 * _TINY * (wu + wd))
+        if not all(math.isfinite(d) for d in ds):
+            return None
+        return ds, noise
+
 
 def _extrapolate(diff: _Differences, h0: float, side: str, m: int
                  ) -> tuple[list[float], list[float], float, bool, list[float],
@@ -150,28 +171,36 @@ def _extrapolate(diff: _Differences, h0: float, side: str, m: int
     (values, error bars, smallest step, whether the domain forced a smaller step, rounding
     noise of the smallest step, largest difference quotient), or None
     when no step fits. The tableau restarts where a step does not fit; halving stops when
-    every component's error bar is small, or rounding noise exceeds the best error bar."""
+    every component's error bar is small, or rounding noise exceeds the best error bar,
+    and then takes one more row, which widens each error bar to how far that row's best
+    value moved from the settled one (the smallest step and noise stay the settled row's)."""
     power = 2 if side == "central" else 1  # central differences have only even powers
     best = [math.nan] * m
     err = [math.inf] * m
     prev: list[list[float]] | None = None
     h, smallest, shrunk, found = h0, h0, False, False
     scale = [0.0] * m
+    settled: list[float] | None = None  # the best values when the halving first stopped
     for _ in range(_MAX_STEPS):
         r = diff.at(h, side)
         if r is None:  # outside the domain: a smaller step, and a fresh tableau
+            if settled is not None:
+                break
             shrunk = shrunk or not found
             prev = None
         else:
             found = True
             ds, noise = r
-            smallest = h
-            floor = [2.0 * n for n in noise]
+            if settled is None:  # the row after the stop is a check: the step stays
+                smallest = h
+                floor = [2.0 * n for n in noise]
             scale = [max(a, abs(d)) for a, d in zip(scale, ds)]
             row: list[list[float]] = []
+            row_best = list(best)
             done = True
             for c in range(m):
                 entries = [ds[c]]
+                row_err = math.inf
                 amplified = 2.0 * noise[c]  # extrapolation amplifies rounding (5/3, 17/15..)
                 if prev is not None:
                     fac = 2.0 ** power
@@ -182,14 +211,24 @@ def _extrapolate(diff: _Differences, h0: float, side: str, m: int
                                 amplified)
                         if e < err[c]:
                             err[c], best[c] = e, val
+                        if e < row_err:
+                            row_err, row_best[c] = e, val
                         fac *= 2.0 ** power
                 row.append(entries)
                 # converged, or at the noise floor: smaller steps would only add noise
                 if not (err[c] <= _CONVERGED * abs(best[c]) or err[c] <= 2.0 * amplified):
                     done = False
             prev = row
-            if done:
+            if settled is not None:
+                # the row after the stop: the estimate must not move by more than its
+                # error bar as the step halves once more. A rounding offset that steps of
+                # powers of two repeat (f(x + h) - f(x - h) off by the same few ulps for
+                # every h) grows like 1/h, which the tableau, fitting powers of h, can take
+                # for convergence: this is where it shows.
+                err = [max(e, abs(b - s)) for e, b, s in zip(err, row_best, settled)]
                 break
+            if done:
+                settled = list(best)
         h /= 2.0
         if diff.step_taken(h) <= 4.0 * _ULP * abs(diff.x) or h < 4.0 * _TINY:
             break
@@ -201,11 +240,27 @@ def _extrapolate(diff: _Differences, h0: float, side: str, m: int
     return best, err, smallest, shrunk, floor, scale
 
 
-def _start(x: float, eps: float | None) -> float:
-    """The first step: a power of two near eps (default 2**-7) times max(|x|, 1)."""
+_FINEST_START = 2.0 ** -36  # the smallest first step, relative to |x|
+_LARGEST_START = 2.0 ** 1000
+
+
+def _start(x: float, eps: float | None) -> tuple[float, str]:
+    """The first step: the power of two at or below eps (default 2**-7) times max(|x|, 1),
+    and a note when it had to be moved: up to 2**-36 |x| when the float grid at x could
+    not carry a smaller step to a verdict (the halving would reach its end, a step of a
+    few ulps of x, at once), down to 2**1000 when it would overflow."""
     rel = START_STEP if eps is None else eps
     scale = max(abs(x), 1.0) * rel
-    return 2.0 ** math.floor(math.log2(scale)) if scale < 1e300 else scale
+    note = ""
+    finest = _FINEST_START * abs(x)
+    if scale < finest:
+        scale = finest
+        note = (f"eps={rel!r} is a step too small for the float grid at this input (below "
+                "2**-36 |x|): the first step was raised to 2**-36 |x|")
+    if not scale <= _LARGEST_START:
+        scale = _LARGEST_START
+        note = "the first step was lowered to 2**1000"
+    return 2.0 ** math.floor(math.log2(scale)), note
 
 
 def estimates(f: Callable[[float], Sequence[float]], x: float, m: int,
@@ -216,11 +271,15 @@ def estimates(f: Callable[[float], Sequence[float]], x: float, m: int,
     here = guarded(x)
     if here is None:
         return None
-    r = _extrapolate(_Differences(guarded, x, here), _start(x, eps), side, m)
+    first, moved = _start(x, eps)
+    r = _extrapolate(_Differences(guarded, x, here), first, side, m)
     if r is None:
         return None
     values, errors, step, shrunk, floor, scale = r
-    note = "the step was shrunk to stay inside the domain" if shrunk else ""
+    notes = [moved] if moved else []
+    if shrunk:
+        notes.append("the step was shrunk to stay inside the domain")
+    note = "; ".join(notes)
     return [Estimate(v, e, side, step, note, n, s)
             for v, e, n, s in zip(values, errors, floor, scale)]
 
@@ -264,14 +323,35 @@ def _agrees(a: float, est: Estimate, atol: float, rtol: float) -> bool:
 
 
 def _resolved(a: float, est: Estimate, atol: float, rtol: float) -> bool:
-    """The error bar is small enough that a rule off by half would have been seen, or a
-    slope of 0 is confirmed as closely as double precision can (the error bar is at the
-    rounding noise of the function's values) or to 2**-24 of how steeply f moves on the
-    steps tried."""
+    """The error bar is small enough that a rule off by half would have been seen (or the
+    user's atol accepts that precision), or, for a slope within the tolerance of 0, the
+    tolerance is below the smallest normal float (f's values are 0 or subnormal: no slope
+    of normal size can hide). A slope merely within the error bar is not resolved: a wrong
+    slope as small would agree as well. That holds for 0 too (``2 x + 1e25`` does not move
+    on any step, whatever its rule says; ``x * x`` at 1e-200 takes 2e-200 and 1e-200
+    alike), and for a slope small only against how f moves at larger steps (``x ** 3`` at
+    1e-100 against a step's h**2). Against the function's slopes in its other inputs, see
+    :func:`against_scale`."""
     tol = _tolerance(est, atol, rtol)
     if tol <= 0.5 * max(abs(a), abs(est.value)) or (atol > 0.0 and tol <= 2.0 * atol):
         return True
-    return abs(a) <= tol and (est.error <= 4.0 * est.noise or tol <= 2.0 ** -24 * est.scale)
+    return abs(a) <= tol and tol < _SMALLEST_NORMAL
+
+
+_SMALLEST_NORMAL = 2.0 ** -1022
+
+
+def _accepting(est: Estimate, rtol: float) -> str:
+    """How to accept what cannot be checked: the atol at which the tolerance is resolved
+    (3 error + rtol |numeric| <= atol: see :func:`_resolved`), when the error is finite."""
+    need = 3.0 * est.error + rtol * abs(est.value)
+    if not math.isfinite(need) or need <= 0.0:
+        return ""
+    unit = 10.0 ** (math.floor(math.log10(need)) - 1)  # two significant digits, rounded up
+    up = math.ceil(need / unit) * unit
+    while float(f"{up:.2g}") < need:
+        up += unit
+    return f"; atol={up:.2g} accepts differences this small"
 
 
 def judge(analytic: float, central: Estimate | None,
@@ -298,7 +378,8 @@ def judge(analytic: float, central: Estimate | None,
     if central is not None and agrees:
         return Judgement("unchecked", central, reason=(
             f"the numerical derivative {central} cannot tell this slope from a wrong one in "
-            "double precision here (too flat or too steep at this input)"))
+            "double precision here (too flat or too steep at this input)"
+            + _accepting(central, rtol)))
     if central is None:  # at a domain edge: only one side exists
         side = right if right is not None else left
         if side is None:
@@ -310,7 +391,7 @@ def judge(analytic: float, central: Estimate | None,
                 return Judgement("ok", side, note=note)
             return Judgement("unchecked", side, reason=(
                 f"the one-sided derivative {side} cannot tell this slope from a wrong one "
-                "in double precision here"), note=note)
+                "in double precision here" + _accepting(side, rtol)), note=note)
         if math.isinf(analytic) or not math.isfinite(side.error):
             return Judgement("unchecked", side, reason=(
                 f"an infinite or unbounded slope ({analytic!r}; the differences do not "
@@ -326,7 +407,34 @@ def judge(analytic: float, central: Estimate | None,
     return Judgement("wrong", central, left, right)
 
 
-_WIDER = (1.0, 2.0 ** 6, 2.0 ** 12)  # first steps tried, relative to eps, while noise decides
+def slope_scale(judgements: Sequence[Judgement]) -> float:
+    """The largest finite |numerical derivative| among ``judgements``, which are one
+    function's derivatives in its several inputs: how steeply that function moves at all."""
+    values = [abs(j.numeric.value) for j in judgements if j.numeric is not None]
+    return max((v for v in values if math.isfinite(v)), default=0.0)
+
+
+def against_scale(j: Judgement, analytic: float, scale: float, atol: float, rtol: float
+                  ) -> Judgement:
+    """``j``, or "ok" where ``j`` is an agreement that could not be resolved on its own but
+    whose tolerance is within 2**-24 of ``scale``, the largest slope of the same function
+    in its other inputs (:func:`slope_scale`): a gradient entry of 1e-20 (a saturated
+    tanh's weight) against 0 +- 1e-13 in a loss whose other slopes are near 0.1 is right
+    to 2**-24 of that loss's gradient, which is as far as double precision can see it.
+    A function of one input has no other slope to weigh against: there it stays
+    "cannot be checked here"."""
+    n = j.numeric
+    if j.verdict != "unchecked" or n is None or not _agrees(analytic, n, atol, rtol):
+        return j
+    tol = _tolerance(n, atol, rtol)
+    if not tol <= _AGAINST_SCALE * scale:
+        return j
+    note = f"within 2**-24 of the largest slope in any input ({scale:.3g})"
+    return Judgement("ok", n, note=f"{j.note}; {note}" if j.note else note)
+
+
+_WIDER = 2.0 ** 6  # the larger first step tried, relative to eps, while noise decides
+_ABOVE_NOISE = 16.0  # how far a larger step's estimate must stand above its noise
 
 
 def noise_limited(j: Judgement) -> bool:
@@ -337,13 +445,19 @@ def noise_limited(j: Judgement) -> bool:
 
 
 def wider(judge_at: Callable[[float | None], Judgement], eps: float | None) -> Judgement:
-    """``judge_at(eps)``, retried with first steps 2**6 and 2**12 times larger while the
-    verdict is "cannot be checked" only because of rounding noise (a slope of 1e-12 on a
-    function of size 5 needs steps of 0.1, not 0.01, to stand above the noise)."""
+    """``judge_at(eps)``, retried with a first step 2**6 times larger when the verdict is
+    "cannot be checked" only because of rounding noise (a slope of 1e-12 on a function of
+    size 5 needs steps of 0.1, not 0.01, to stand above the noise). The retry's verdict
+    counts only when its estimate stands at least 16 times above its own noise: where the
+    slope is still at the noise, a larger step only adds truncation error that the
+    extrapolation, seeing noise, cannot measure (``cos`` at pi, slope 1.2e-16, would be
+    "measured" as 2e-17 +- 3e-17 from steps of 64), and the first verdict stands."""
     rel = START_STEP if eps is None else eps
     j = judge_at(eps)
-    for m in _WIDER[1:]:
-        if not noise_limited(j):
-            break
-        j = judge_at(rel * m)
+    if not noise_limited(j):
+        return j
+    retry = judge_at(rel * _WIDER)
+    n = retry.numeric
+    if n is not None and abs(n.value) >= _ABOVE_NOISE * n.noise:
+        return retry
     return j

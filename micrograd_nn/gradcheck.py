@@ -16,7 +16,10 @@ Ridders' tableau), which also gives an error bar, floored by the rounding noise 
 step. So a verdict rests on how the differences converge, not on one step:
 
 - **right**: ``|analytic - numeric| <= 3 error + rtol |numeric| + atol`` and the error bar
-  is small enough that a wrong rule would have been seen (below half the slope).
+  is small enough that a wrong rule would have been seen (below half the slope; or within
+  what ``atol`` accepts; or, for a slope within the error bar of 0, below the smallest
+  normal float, or within 2**-24 of the function's largest slope in its other inputs). A
+  slope merely inside the error bar is never right: a wrong one as small would agree too.
 - **kink**: the one-sided limits stay apart as the step shrinks and the analytic value lies
   between them (a valid subgradient, as relu or abs at 0); this passes.
 - **wrong**: outside the error bar of a converged estimate (and not at such a kink).
@@ -38,9 +41,11 @@ from .differences import (
     START_STEP,
     Estimate,
     Judgement,
+    against_scale,
     check_tolerances,
     estimate,
     judge,
+    slope_scale,
     wider,
 )
 from .modes import no_grad
@@ -249,9 +254,11 @@ def gradcheck_report(f: Callable[..., Value], inputs: Sequence[Value],
     _check_inputs(inputs)
     eps, atol, rtol = check_tolerances("gradcheck", eps, atol, rtol)
     out = _backward_of(f, inputs)
-    checks = [InputCheck(i, v.label, v.grad,
-                         _judge_along(_along(f, inputs, v), v.data, v.grad, eps, atol, rtol))
-              for i, v in enumerate(inputs)]
+    judged = [_judge_along(_along(f, inputs, v), v.data, v.grad, eps, atol, rtol)
+              for v in inputs]
+    scale = slope_scale(judged)
+    checks = [InputCheck(i, v.label, v.grad, against_scale(j, v.grad, scale, atol, rtol))
+              for i, (v, j) in enumerate(zip(inputs, judged))]
     return GradcheckReport(tuple(checks), out, eps, atol, rtol)
 
 

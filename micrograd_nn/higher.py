@@ -20,10 +20,12 @@ from .custom import DerivativeMismatch
 from .differences import (
     Estimate,
     Judgement,
+    against_scale,
     check_tolerances,
     estimates,
     judge,
     noise_limited,
+    slope_scale,
     wider,
 )
 from .functions import Sqrt
@@ -335,6 +337,9 @@ def gradgradcheck(f: Callable[..., Value], inputs: Sequence[Value | float],
     n = len(xs)
     judged = [_judge_column(f, xs, j, [analytic[i][j] for i in range(n)], eps, atol, rtol)
               for j in range(n)]
+    scale = slope_scale([jd for column in judged for jd in column])
+    judged = [[against_scale(jd, analytic[i][j], scale, atol, rtol)
+               for i, jd in enumerate(column)] for j, column in enumerate(judged)]
     wrong: list[Any] = []
     unchecked: list[str] = []
     for j in range(n):

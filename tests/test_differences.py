@@ -12,13 +12,15 @@ from micrograd_nn.differences import (
     START_STEP,
     Estimate,
     Judgement,
+    against_scale,
     check_tolerances,
     estimate,
     judge,
     noise_limited,
+    slope_scale,
     wider,
 )
-from micrograd_nn.gradcheck import numerical_grads
+from micrograd_nn.gradcheck import gradcheck_report, numerical_grads
 
 ULP = 2.0 ** -52
 TINY = 2.0 ** -1074  # the smallest subnormal
@@ -87,14 +89,20 @@ def test_a_function_that_is_zero_still_has_a_rounding_floor():
     assert est.error == est.noise  # differences that are exact: the bar is the noise
 
 
+def _root_at(x):
+    """sign(t - x) sqrt|t - x|: no slope at x, so the halving never converges and runs to
+    its end."""
+    def f(t):
+        return math.copysign(math.sqrt(abs(t - x)), t - x)
+    return f
+
+
 def test_steps_stop_at_4_ulps_of_x():
     """No step of 4 ulps of x or less is taken (its difference is mostly rounding): at
-    x = 1 a first step of 2**-49 is the only one (2**-50 is 4 ulps of 1), at x = 0.9 the
-    next, 2**-50, still fits (4 ulps of 0.9 are less)."""
-    at_1 = estimate(math.sin, 1.0, eps=2.0 ** -49)
-    assert at_1.step == 2.0 ** -49 and at_1.error == math.inf
-    at_09 = estimate(math.sin, 0.9, eps=2.0 ** -49)
-    assert at_09.step == 2.0 ** -50 and math.isfinite(at_09.error)
+    x = 1 the last step is 2**-49 (2**-50 is 4 ulps of 1), at x = 0.9 the next, 2**-50,
+    still fits (4 ulps of 0.9 are less)."""
+    assert estimate(_root_at(1.0), 1.0).step == 2.0 ** -49
+    assert estimate(_root_at(0.9), 0.9).step == 2.0 ** -50
 
 
 def test_steps_stop_at_4_subnormals_at_zero():
@@ -107,28 +115,50 @@ def test_steps_stop_at_4_subnormals_at_zero():
         assert estimate(root, 0.0, eps=2.0 ** -1068, side=side).step == 2.0 ** -1072
 
 
-def test_a_step_the_float_grid_cannot_carry_gives_no_estimate():
-    """At x = 1 a step of 2**-53 vanishes to the right (1 + 2**-53 rounds to 1) though not
-    to the left, at x = -1 to the left only: no difference may be taken with it on any
-    side (no division by 0), and gradcheck says it cannot check rather than judging."""
-    for x in (1.0, -1.0):
+def test_a_first_step_the_float_grid_cannot_carry_is_raised_and_said():
+    """At x = 1 a step of 2**-53 vanishes to the right (1 + 2**-53 rounds to 1): no
+    verdict may rest on it. The first step is raised to 2**-36 |x| (the note says so), and
+    sin at 1 is checked as with any step; a first step of 2**-36 |x| or more is taken as
+    given (at x = 0 nothing is raised: the grid is fine there)."""
+    for x in (1.0, -1.0, 3.0):
         for side in ("central", "right", "left"):
-            assert estimate(math.sin, x, eps=2.0 ** -53, side=side) is None, (x, side)
-        assert estimate(math.sin, x, eps=2.0 ** -52) is not None
-    with pytest.raises(CannotCheckError):
-        gradcheck(lambda v: v.sin(), [Value(1.0)], eps=2.0 ** -53)
+            est = estimate(math.sin, x, eps=2.0 ** -53, side=side)
+            assert "first step was raised to 2**-36 |x|" in est.note, (x, side)
+            assert "eps=1.1102230246251565e-16" in est.note
+            assert est.step <= 2.0 ** -36 * abs(x) and math.isfinite(est.error)
+            assert abs(est.value - math.cos(x)) <= est.error
+    at_floor = estimate(math.sin, 1.0, eps=2.0 ** -36)
+    assert at_floor.note == "" and at_floor.step <= 2.0 ** -36
+    assert "raised" in estimate(math.sin, 1.0, eps=2.0 ** -37).note
+    assert estimate(math.sin, 0.0, eps=2.0 ** -60).note == ""
+    assert gradcheck(lambda v: v.sin(), [Value(1.0)], eps=2.0 ** -53)
+    assert "raised" in str(gradcheck_report(lambda v: v.sin(), [Value(1.0)], eps=2.0 ** -53))
+
+
+def test_a_first_step_that_would_overflow_is_lowered_to_2_pow_1000():
+    est = estimate(lambda t: t * 3.0, 1e300, eps=1e10)
+    assert est.note == "the first step was lowered to 2**1000"
+    assert est.value == 3.0
+    assert estimate(lambda t: t * 3.0, 1e300, eps=2.0 ** 1000 / 1e300).note == ""
 
 
 def test_a_single_step_gives_its_difference_with_an_unbounded_error_bar():
-    """eps = 2**-50 at x = 1: one step fits before the float floor (4 ulps of x), so there
-    is nothing to extrapolate: the plain difference (rounded to 0.5 here) with error bar
-    inf, which gradcheck reports as cannot-check, not as a wrong rule."""
-    est = estimate(math.sin, 1.0, eps=2.0 ** -50)
-    assert est is not None
-    assert est.value == 0.5 and est.error == math.inf
+    """sin defined only within 2**-49 of 1: the steps shrink into that interval, where one
+    step fits before the float floor (4 ulps of x), so there is nothing to extrapolate:
+    the plain difference with error bar inf, which gradcheck reports as cannot-check, not
+    as a wrong rule."""
+    def narrow(t):
+        if abs(t - 1.0) > 2.0 ** -49:
+            raise ValueError("outside")
+        return math.sin(t)
+
+    est = estimate(narrow, 1.0)
+    assert est is not None and est.step == 2.0 ** -49
+    assert est.error == math.inf and est.note == "the step was shrunk to stay inside the domain"
     assert abs(est.value - math.cos(1.0)) <= est.noise
+    op = custom_op("narrow", narrow, math.cos)
     with pytest.raises(CannotCheckError):
-        gradcheck(lambda v: v.sin(), [Value(1.0)], eps=2.0 ** -50)
+        gradcheck(op, [Value(1.0)])
 
 
 def test_a_difference_that_overflows_is_a_step_outside_the_domain():
@@ -179,17 +209,32 @@ def test_atol_resolves_when_it_is_at_least_half_the_tolerance():
     """The user's atol accepts that precision: a tolerance (3 error + atol) up to twice
     atol counts as resolved; above that (and with no noise or scale to decide) it cannot
     be checked."""
-    e = Estimate(0.0, 2.0 ** -30)  # 3 error = 3 * 2**-30
+    e = Estimate(0.0, 2.0 ** -30, scale=2.0 ** -40)  # 3 error = 3 * 2**-30
     assert judge(0.0, e, _no_side, 3.0 * 2.0 ** -30, 0.0).verdict == "ok"  # exactly 2 atol
     assert judge(0.0, e, _no_side, 2.9 * 2.0 ** -30, 0.0).verdict == "unchecked"
 
 
-def test_a_nonzero_slope_within_the_tolerance_is_confirmed_at_the_noise_floor():
-    """|analytic| equal to the tolerance still counts as "indistinguishable from 0 within
-    the noise": ok, not cannot-check."""
-    e = Estimate(0.0, 2.0 ** -30, noise=2.0 ** -30)
-    assert judge(3.0 * 2.0 ** -30, e, _no_side, 0.0, 0.0).verdict == "ok"
+def test_a_slope_hidden_in_the_noise_cannot_be_checked_and_the_reason_says_which_atol():
+    """A nonzero slope within the error bar, which rounding noise sets: a wrong slope as
+    small would agree as well, so it cannot be checked (never "ok"), and the reason gives
+    the atol that accepts it (3 error + rtol |numeric|, rounded up). Beyond the tolerance
+    it is wrong."""
+    e = Estimate(0.0, 2.0 ** -30, noise=2.0 ** -30, scale=2.0 ** -30)
+    j = judge(3.0 * 2.0 ** -30, e, _no_side, 0.0, 0.0)
+    assert j.verdict == "unchecked" and j.reason.endswith(
+        "; atol=2.8e-09 accepts differences this small")  # 3 * 2**-30 = 2.79e-9
+    assert judge(3.0 * 2.0 ** -30, e, _no_side, 2.8e-9, 0.0).verdict == "ok"
+    assert judge(3.0 * 2.0 ** -30, e, _no_side, 2.7e-9, 0.0).verdict == "unchecked"
     assert judge(4.0 * 2.0 ** -30, e, _no_side, 0.0, 0.0).verdict == "wrong"
+    # rtol |numeric| is part of what atol must cover
+    j = judge(1.0, Estimate(1.0, 1.0, noise=1.0, scale=1.0), _no_side, 0.0, 0.5)
+    assert j.verdict == "unchecked" and j.reason.endswith("; atol=3.5 accepts differences "
+                                                          "this small")
+    # the large slope under a huge value's noise: 2 against 0 +- 3e4 is not "ok"
+    big = Estimate(0.0, 3e4, noise=3e4, scale=3e4)
+    assert judge(2.0, big, _no_side, 0.0, 0.0).verdict == "unchecked"
+    assert judge(2.0, Estimate(0.0, 3e4, noise=3e4), _no_side, 0.0, 0.0).verdict == \
+        "unchecked"
 
 
 def test_an_infinite_or_nan_analytic_value_never_agrees():
@@ -217,31 +262,38 @@ def test_atol_alone_can_resolve_when_it_dominates_the_tolerance():
     assert judge(0.0, Estimate(0.0, 2.0 ** -30), _no_side, 2.0 ** -20, 0.0).verdict == "ok"
 
 
-def test_a_zero_slope_is_confirmed_at_the_noise_floor_and_not_above_it():
-    """Slope 0: ok when the error bar is within 4 times the rounding noise (double precision
-    can do no better), cannot-check just above it (unless f is that flat against its own
-    scale, below)."""
+def test_a_slope_within_the_error_bar_is_resolved_only_below_the_smallest_normal():
+    """Within the tolerance of 0, a slope is resolved only when the tolerance is below the
+    smallest normal float (f's values 0 or subnormal: no normal slope can hide); a 0 where
+    f never moved on any step is not (2 x + 1e25 does not move either)."""
+    tiny = 2.0 ** -1026  # 3 error < 2**-1022
+    assert judge(0.0, Estimate(0.0, tiny), _no_side, 0.0, 0.0).verdict == "ok"
+    assert judge(tiny, Estimate(0.0, tiny), _no_side, 0.0, 0.0).verdict == "ok"
+    edge = 2.0 ** -1022 / 3.0  # 3 error just at the smallest normal: not below it
+    assert judge(0.0, Estimate(0.0, edge * (1 + 2.0 ** -40)), _no_side, 0.0,
+                 0.0).verdict == "unchecked"
     noise = 2.0 ** -40
-    assert judge(0.0, Estimate(0.0, 4.0 * noise, noise=noise), _no_side, 0.0,
-                 0.0).verdict == "ok"
-    assert judge(0.0, Estimate(0.0, 4.0 * noise * (1.0 + 2.0 ** -10), noise=noise),
-                 _no_side, 0.0, 0.0).verdict == "unchecked"
+    for scale in (0.0, noise, 1.0):
+        assert judge(0.0, Estimate(0.0, 4.0 * noise, noise=noise, scale=scale), _no_side,
+                     0.0, 0.0).verdict == "unchecked"
+    assert estimate(lambda t: 0.0 * t, 1.0).error < 2.0 ** -1022
+    assert gradcheck(lambda v: (v - 2.0).relu(), [Value(1.0)])  # f = 0: ok
+    with pytest.raises(CannotCheckError, match="atol="):
+        gradcheck(lambda v: (v - 2.0).relu() + 5.0, [Value(1.0)])  # a plateau at 5
 
 
-def test_a_zero_slope_is_confirmed_to_2_pow_minus_24_of_the_function_scale():
-    """Slope 0 with noise not deciding: ok when the tolerance is within 2**-24 of the
-    largest difference quotient seen (f is that flat against how it moves at this scale),
-    cannot-check when it is not."""
-    e = 2.0 ** -30  # tolerance 3 * 2**-30
-    assert judge(0.0, Estimate(0.0, e, scale=3.0 * 2.0 ** -6), _no_side, 0.0,
-                 0.0).verdict == "ok"  # exactly 2**-24 * scale
-    assert judge(0.0, Estimate(0.0, e, scale=3.0 * 2.0 ** -7), _no_side, 0.0,
-                 0.0).verdict == "unchecked"
-    assert judge(0.0, Estimate(0.0, 1e-3, scale=1.0), _no_side, 0.0,
-                 0.0).verdict == "unchecked"
-    # a nonzero analytic value beyond the tolerance is never confirmed this way
-    assert judge(2.0 ** -20, Estimate(0.0, e, scale=1.0), _no_side, 0.0,
-                 0.0).verdict == "wrong"
+def test_a_slope_small_against_larger_steps_is_not_resolved_by_them():
+    """x**3 at 1e-100: central differences of h**2 at the steps tried, a slope of 3e-200.
+    Against those steps any slope below 1e-13 looks like 0, so neither the right rule nor
+    one giving x**2 may pass; a second input with a real slope resolves both as far as
+    2**-24 of it (against_scale), and the wrong one is then still not "wrong" (it cannot
+    be seen), only accepted as negligible."""
+    cube = custom_op("cube_rule", lambda x: x ** 3, lambda x: 3 * x * x)
+    wrong = custom_op("cube_wrong", lambda x: x ** 3, lambda x: x * x)
+    for op in (cube, wrong):
+        with pytest.raises(CannotCheckError):
+            gradcheck(op, [Value(1e-100)])
+        assert gradcheck(lambda a, b, op=op: op(a) + b, [Value(1e-100), Value(1.0)])
 
 
 def test_a_kink_needs_one_sided_slopes_strictly_apart_beyond_their_tolerances():
@@ -386,12 +438,14 @@ def test_f_may_give_values_and_leaves_its_domain_by_raising_or_by_nonfinite_resu
         estimate(bug, 1.0)
 
 
-def test_wider_retries_larger_first_steps_only_while_noise_decides():
-    """wider(judge_at, eps): judge_at(eps), then first steps 2**6 and 2**12 times eps (the
-    default 2**-7 for None), stopping at the first verdict that rounding noise did not
-    leave unresolved."""
+def test_wider_retries_a_larger_first_step_once_and_keeps_it_only_above_the_noise():
+    """wider(judge_at, eps): judge_at(eps); when that is unchecked because of rounding
+    noise, judge_at(2**6 eps) (the default 2**-7 for None), whose verdict counts only when
+    its estimate stands at least 16 times above its own noise."""
     noisy = Judgement("unchecked", Estimate(0.0, 1.0, noise=1.0))
-    settled = Judgement("ok", Estimate(1.0, 0.0))
+    settled = Judgement("ok", Estimate(16.0, 1.0, noise=1.0))
+    below = Judgement("wrong", Estimate(15.9, 1.0, noise=1.0))
+    negative = Judgement("ok", Estimate(-16.0, 1.0, noise=1.0))
 
     def recorder(verdicts):
         asked = []
@@ -401,13 +455,31 @@ def test_wider_retries_larger_first_steps_only_while_noise_decides():
             return verdicts[len(asked) - 1]
         return asked, judge_at
 
-    asked, judge_at = recorder([noisy, noisy, noisy])
+    asked, judge_at = recorder([noisy, noisy])
     assert wider(judge_at, None) is noisy
-    assert asked == [None, START_STEP * 2.0 ** 6, START_STEP * 2.0 ** 12]
+    assert asked == [None, START_STEP * 2.0 ** 6]
     asked, judge_at = recorder([noisy, settled])
     assert wider(judge_at, 1e-6) is settled and asked == [1e-6, 1e-6 * 2.0 ** 6]
+    asked, judge_at = recorder([noisy, below])
+    assert wider(judge_at, 1e-6) is noisy
+    asked, judge_at = recorder([noisy, negative])
+    assert wider(judge_at, 1e-6) is negative
+    asked, judge_at = recorder([noisy, Judgement("unchecked")])
+    assert wider(judge_at, 1e-6) is noisy
     asked, judge_at = recorder([settled])
     assert wider(judge_at, 1e-6) is settled and asked == [1e-6]
+
+
+def test_cos_at_pi_is_not_measured_from_steps_larger_than_its_period():
+    """cos at pi: slope -sin(pi) = -1.2e-16 on a function of size 1, below what double
+    precision resolves. Steps of 64 (a first step 2**12 times the default) once "measured"
+    it as 2.3e-17 +- 2.7e-17 and blamed the rule; now it cannot be checked, and a wrong
+    rule there cannot pass either."""
+    with pytest.raises(CannotCheckError):
+        gradcheck(lambda v: v.cos(), [Value(math.pi)])
+    flipped = custom_op("flipped", math.cos, lambda x: math.sin(x))
+    with pytest.raises(CannotCheckError):
+        gradcheck(flipped, [Value(math.pi)])
 
 
 # ---------------------------------------------------------------------------------------
@@ -477,3 +549,90 @@ def test_fast_mode_on_right_gradients_costs_fewer_evaluations_than_two_per_input
     calls.clear()
     assert gradcheck(f, xs)
     assert fast < 2 * len(xs) <= len(calls)
+
+
+# ---------------------------------------------------------------------------------------
+# exactness demanded: rtol = atol = 0 next to powers of two
+
+
+def test_exp_next_to_powers_of_two_is_never_blamed_with_rtol_and_atol_zero():
+    """exp(10 t) just below and above 2**k, with rtol = atol = 0: the tolerance, 3 error
+    bars, must cover the truth. x + h and x - h round to steps of unequal length there (the
+    three-point formula takes them), and exp's rounded argument leaves an offset that every
+    power-of-two step repeats, which grows like 1/h: the row after the halving stops sees
+    it (at 31.99999999999999 it once made a bar 10 times too small, and 16 of 612 such
+    points were blamed)."""
+    x = 31.99999999999999
+    est = estimate(lambda t: math.exp(10.0 * t), x)
+    assert abs(est.value - 10.0 * math.exp(10.0 * x)) <= 3.0 * est.error
+    assert est.error > 2e-13 * est.value  # not the 5.7e-14 relative of the tableau alone
+    for k in (3, 4, 5, 6):
+        base = 2.0 ** k
+        for x in (base - math.ulp(base) / 2, base - math.ulp(base), base + math.ulp(base),
+                  -(base - math.ulp(base))):
+            if abs(10.0 * x) > 700.0:
+                continue
+            report = gradcheck_report(lambda v: (v * 10.0).exp(), [Value(x)], atol=0.0,
+                                      rtol=0.0)
+            assert not report.wrong, report
+
+
+def test_a_pole_just_past_a_power_of_two_is_not_blamed_with_rtol_and_atol_zero():
+    """1 / (c - t) with c a hair (1e-5 relative) above x = 2**k - ulp: f'' / f' is 2e5 / x,
+    so dividing the central difference by up + down when x + h rounds up to the coarser
+    grid (up != down) would leave (up - down) f''/2, a bias that does not shrink with h.
+    The three-point formula for unequal steps has none; with the plain division all 18 of
+    these were blamed."""
+    for k in range(-12, 6):
+        x = 2.0 ** k - math.ulp(2.0 ** k) / 2
+        c = x + 1e-5 * x
+        report = gradcheck_report(lambda v, c=c: 1 / (c - v), [Value(x)], atol=0.0, rtol=0.0)
+        assert not report.wrong, (k, report)
+
+
+# ---------------------------------------------------------------------------------------
+# against_scale: a slope hidden in the noise, weighed against the function's other slopes
+
+
+def test_against_scale_accepts_only_an_agreeing_unresolved_slope_within_2_pow_minus_24():
+    e = Estimate(0.0, 2.0 ** -30, noise=2.0 ** -30)  # tolerance 3 * 2**-30
+    hidden = judge(2.0 ** -31, e, _no_side, 0.0, 0.0)
+    assert hidden.verdict == "unchecked"
+    at_edge = 3.0 * 2.0 ** -6  # 2**-24 * scale == the tolerance exactly
+    j = against_scale(hidden, 2.0 ** -31, at_edge, 0.0, 0.0)
+    assert j.verdict == "ok" and j.numeric is e
+    assert j.note == "within 2**-24 of the largest slope in any input (0.0469)"
+    assert against_scale(hidden, 2.0 ** -31, at_edge * (1 - 2.0 ** -20), 0.0,
+                         0.0) is hidden
+    # an analytic value outside the tolerance is not accepted, however large the scale
+    assert against_scale(hidden, 4.0 * 2.0 ** -30, 1e300, 0.0, 0.0) is hidden
+    for other in (Judgement("ok", e), Judgement("wrong", e), Judgement("kink", e),
+                  Judgement("unchecked", None, reason="no estimate")):
+        assert against_scale(other, 0.0, 1e300, 0.0, 0.0) is other
+    noted = Judgement("unchecked", e, note="one-sided from the right")
+    assert against_scale(noted, 0.0, 1.0, 0.0, 0.0).note == (
+        "one-sided from the right; within 2**-24 of the largest slope in any input (1)")
+
+
+def test_slope_scale_is_the_largest_finite_numerical_slope():
+    js = [Judgement("ok", Estimate(-3.0, 0.1)), Judgement("unchecked"),
+          Judgement("ok", Estimate(math.inf, 0.1)), Judgement("wrong", Estimate(2.0, 0.1))]
+    assert slope_scale(js) == 3.0
+    assert slope_scale([Judgement("unchecked")]) == 0.0 and slope_scale([]) == 0.0
+
+
+def test_gradcheck_and_gradgradcheck_weigh_a_hidden_slope_against_the_other_inputs():
+    """a**3 + b*b at a = 1e-100: the slope in a (3e-200) and the second derivative in a
+    (6e-100) are hidden in the noise, the ones in b are not (2 b, 2): with b beside it, a's
+    are accepted as within 2**-24 of b's, and the report says so; alone they cannot be."""
+    from micrograd_nn import gradgradcheck
+
+    def f(a, b):
+        return a ** 3 + b * b
+
+    report = gradcheck_report(f, [Value(1e-100), Value(1.5)])
+    assert report.ok
+    assert "within 2**-24 of the largest slope in any input (3)" in str(report)
+    assert gradgradcheck(f, [1e-100, 1.5])
+    with pytest.raises(CannotCheckError):
+        gradgradcheck(lambda a: a ** 3, [1e-100])

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from micrograd_nn import Constant, GradcheckError, Value, gradcheck, no_grad
+from micrograd_nn import Constant, GradcheckError, Value, gradcheck, gradcheck_report, no_grad
 from micrograd_nn.engine import is_grad_enabled, topological_order
 
 # op name -> (build from one Value x, value(x), derivative(x), points in the domain)
@@ -65,11 +65,18 @@ def test_binary_op_value_and_gradients_match_hand_derivation(name):
 
 @pytest.mark.parametrize("name", sorted(UNARY))
 def test_unary_op_passes_gradcheck(name):
-    build, _, _, points = UNARY[name]
+    """Every point passes, except where the slope is 0 on a function that moves there
+    (x**3 at 0): a slope as small as the error bar cannot be told from 0 there, so it
+    cannot be checked, and no rule is blamed."""
+    build, _, slope, points = UNARY[name]
     for p in points:
         if name == "relu" and abs(p) < 1e-6:
             continue  # finite differences straddle the kink
-        assert gradcheck(build, [Value(p)])
+        if slope(p) == 0.0 and name != "relu":
+            report = gradcheck_report(build, [Value(p)])
+            assert not report.wrong and len(report.unchecked) == 1, (name, p, report)
+            continue
+        assert gradcheck(build, [Value(p)]), (name, p)
 
 
 @pytest.mark.parametrize("name", sorted(BINARY))

@@ -88,8 +88,16 @@ def test_check_ops_finds_a_built_in_rule_that_backward_runs_wrongly(monkeypatch)
 
 
 def test_check_ops_handles_shared_inputs_and_self_division():
+    """x / x is 1 whatever x is: its slope 0 cannot be told from a slope hidden under
+    the rounding of 1 (a rule saying 1e-14 would agree as well), so check_ops cannot check
+    it and says which atol accepts it; x - x is 0 exactly, which resolves any slope."""
+    from micrograd_nn import CannotCheckError
+
     x = Value(0.7)
-    assert check_ops(x * x + x / x + (x - x).relu() + x ** 2 + 2 ** x + x.sqrt())
+    assert check_ops(x * x + (x - x).relu() + x ** 2 + 2 ** x + x.sqrt() + (x - x))
+    with pytest.raises(CannotCheckError, match=r"'/' node = 1\.0 from \(0\.7, 0\.7\).*atol="):
+        check_ops(x * x + x / x)
+    assert check_ops(x * x + x / x, atol=1e-12)
 
 
 def test_check_ops_without_raising_returns_false():
@@ -132,16 +140,56 @@ def test_expressions_fuzz_a_custom_op_and_catch_a_wrong_one():
     @settings(max_examples=60, **CI)
     @given(expressions(max_ops=10, custom_ops=[good]))
     def fuzz_good(pair):
-        gradcheck(*pair)
+        assert_gradcheck(*pair, unchecked="reject")
 
     @settings(max_examples=60, report_multiple_bugs=False, **CI)
     @given(expressions(max_ops=6, custom_ops=[bad], builtins=False))
     def fuzz_bad(pair):
-        gradcheck(*pair)
+        assert_gradcheck(*pair, unchecked="reject")
 
     fuzz_good()
     with pytest.raises(GradcheckError, match="'bad_cube' node"):
         fuzz_bad()
+
+
+def test_assert_gradcheck_says_what_to_do_with_a_slope_too_small_to_check():
+    """x * x at 1e-200 (slope 2e-200 under noise of 1e-17): "raise" raises
+    CannotCheckError, "pass" returns the report with the reason, "reject" discards a
+    hypothesis example (every example here: hypothesis then says nothing was
+    satisfiable); a wrong rule raises GradcheckError whatever ``unchecked`` says."""
+    from hypothesis import strategies as st
+    from hypothesis.errors import FailedHealthCheck, Unsatisfiable
+
+    from micrograd_nn import CannotCheckError
+
+    def sq(v):
+        return v * v
+
+    with pytest.raises(CannotCheckError):
+        assert_gradcheck(sq, [Value(1e-200)])
+    report = assert_gradcheck(sq, [Value(1e-200)], unchecked="pass")
+    assert not report.ok and not report.wrong and len(report.unchecked) == 1
+    assert "cannot be checked here" in str(report) and "atol=" in str(report)
+    assert assert_gradcheck(sq, [Value(3.0)], unchecked="pass").ok
+    bad = custom_op("half_square", lambda x: x * x, lambda x: x)
+    for mode in ("raise", "reject", "pass"):
+        with pytest.raises(GradcheckError, match="half_square"):
+            assert_gradcheck(bad, [Value(3.0)], unchecked=mode)
+    with pytest.raises(ValueError, match="unchecked must be one of 'raise', 'reject', "
+                                         "'pass', got 'skip'"):
+        assert_gradcheck(sq, [Value(3.0)], unchecked="skip")
+
+    seen = []
+
+    @settings(max_examples=5, **CI)
+    @given(st.floats(1e-250, 1e-200))
+    def tiny(x):
+        seen.append(x)
+        assert_gradcheck(sq, [Value(x)], unchecked="reject")
+
+    with pytest.raises((Unsatisfiable, FailedHealthCheck)):  # every example discarded
+        tiny()
+    assert seen  # examples were drawn, and each was discarded
 
 
 def test_expressions_pairs_are_fresh_labelled_values_and_pasteable_source():
@@ -229,7 +277,7 @@ def test_expressions_draw_a_custom_op_only_inside_its_domain():
     @settings(max_examples=40, **CI)
     @given(expressions(max_ops=6, custom_ops=[log2, band, picky], builtins=False))
     def fuzz(pair):
-        gradcheck(*pair)
+        assert_gradcheck(*pair, unchecked="reject")
 
     fuzz()
     assert drawn and min(drawn) >= 0.1
