@@ -142,6 +142,10 @@ EQUIVALENT: dict[str, str] = {
         "an op-node root is in order, its grad just reset to 0.0: += 1.0 gives 1.0 too",
     "gradcheck.py _directional: swap inputs: (g, di) -> (di, g)": "di * g is g * di",
     "gradcheck.py _directional: swap inputs: (g, di) -> (di, g) #2": "di * g is g * di",
+    "gradcheck.py _value_derivative_sums: swap branches: d.data if isinstance(d, Value) "
+    "else d -> d if isinstance(d, Value) else d.data":
+        "d is a Value here (custom.py's _as_tuple refuses anything else on Values), and "
+        "float(d) of a Value is d.data",
     "custom.py CustomOp.derivatives: swap inputs: (z, *xs) -> (*xs, z)":
         "any() over the same elements in another order: isinstance has no side effects",
 }

@@ -4,6 +4,8 @@ ops, the mismatches' fields), raise_exception=False, fast mode's directions argu
 check_ops on derivatives that cannot be checked."""
 
 
+import math
+
 import pytest
 
 from micrograd_nn import CannotCheckError, GradcheckError, Value, custom_op, gradcheck
@@ -26,8 +28,8 @@ def test_a_wrong_gradient_and_one_that_cannot_be_checked_are_both_listed():
     assert len(lines) == 5
     # (index, label, analytic, numeric) of the wrong input only
     assert info.value.mismatches == [(1, "b", 1.5, 3.0)]
-    assert [(m.node.op, m.rule, m.analytic) for m in info.value.ops] == [
-        ("bad_sq", "backward", 1.5)]
+    assert [(m.node.op, m.rule, m.analytic, m.numeric) for m in info.value.ops] == [
+        ("bad_sq", "backward", 1.5, 3.0)]
     assert gradcheck(lambda a, b: a.sqrt() + bad_square(b), [a, b],
                      raise_exception=False) is False
 
@@ -111,6 +113,8 @@ def test_check_ops_passes_an_infinite_slope_but_reports_a_finite_one_it_cannot_c
     assert lines[1].startswith("  'first' node = 2.0 from (2.0 'x', 3.0 'y'): d/dy: backward "
                                "gives 0.0: cannot be checked here")
     assert len(lines) == 2 and [m.node.op for m in info.value.unresolved] == ["first"]
+    (m,) = info.value.unresolved
+    assert (m.rule, m.analytic, m.numeric, m.input_index) == ("backward", 0.0, 0.0, 1)
     assert check_ops(Value(0.0).sqrt().sin()) is True  # sqrt's inf only
 
 
@@ -120,3 +124,16 @@ def test_an_f_that_returns_no_value_is_refused_saying_what_it_returned(fast):
         gradcheck(lambda a: 3.0, [Value(1.0)], fast=fast)
     with pytest.raises(TypeError, match="got NoneType None"):
         gradcheck(lambda a: None, [Value(1.0)], fast=fast)
+
+
+def test_check_ops_holds_a_value_derivative_to_the_forward_itself():
+    # within the 1e-9 agreement with derivative, yet 5e-10 off: rtol=0 sees it, and says
+    # which rule it is
+    close = custom_op("close_sin", math.sin, math.cos,
+                      lambda x: x.cos() * (1.0 + 5e-10))
+    x = Value(0.5, "x")
+    assert check_ops(close(x))  # the default rtol 1e-6 accepts it
+    with pytest.raises(GradcheckError) as info:
+        check_ops(close(x), rtol=0.0)
+    assert [(m.node.op, m.rule) for m in info.value.ops] == [("close_sin", "value_derivative")]
+    assert info.value.ops[0].analytic == math.cos(0.5) * (1.0 + 5e-10)
