@@ -444,3 +444,18 @@ def test_grad_applies_detect_anomalys_rule():
             grad(y, x)
         g = Value(-1.0, "g")
         assert grad(g.relu() ** 0.5, g)[0].data == 0.0  # an inf behind a closed gate
+
+
+def test_a_derivative_graph_has_no_node_for_a_factor_of_plus_or_minus_one():
+    # d/dx of (x + 1) * b passes the adjoint b through +'s derivative 1 unchanged, and of
+    # (c - x) * b through -'s derivative -1 as -b: no "1 * b" or "-1 * b" nodes
+    x, c = Value(3.0, "x"), Value(5.0, "c")
+    a, b = x + 1.0, x * 2.0
+    (d,) = grad(a * b, x, create_graph=True)
+    assert d.op == "+" and any(i is b for i in d.inputs) and d.data == 14.0
+    m = c - x
+    (d,) = grad(m * b, x, create_graph=True)
+    (neg,) = [i for i in d.inputs if i.op == "neg"]
+    assert neg.inputs[0] is b and d.data == -2.0
+    assert all(not (i.op == "*" and any(j.data in (1.0, -1.0) and not j.inputs
+                                        for j in i.inputs)) for i in d.inputs)
