@@ -459,3 +459,20 @@ def test_a_derivative_graph_has_no_node_for_a_factor_of_plus_or_minus_one():
     assert neg.inputs[0] is b and d.data == -2.0
     assert all(not (i.op == "*" and any(j.data in (1.0, -1.0) and not j.inputs
                                         for j in i.inputs)) for i in d.inputs)
+
+
+def test_gradgradcheck_judges_an_interior_point_by_central_differences(monkeypatch):
+    right = Tanh.derivatives
+
+    def wrong(self, z, x):  # half the second derivative, as in the test above
+        if isinstance(z, Value):
+            return (1.0 - z * z.data,)
+        return right(self, z, x)
+
+    monkeypatch.setattr(Tanh, "derivatives", wrong)
+    with pytest.raises(GradcheckError) as info:
+        gradgradcheck(lambda a, b: a.tanh() + b * b, [0.6, 2.0])
+    line = str(info.value).splitlines()[1]
+    assert line.startswith("  d2/d(input 0) d(input 0): analytic -0.38215252928")
+    # no domain edge near 0.6: not "one-sided ... leaves the domain"
+    assert "one-sided" not in line and "domain" not in line
