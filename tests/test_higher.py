@@ -476,3 +476,15 @@ def test_gradgradcheck_judges_an_interior_point_by_central_differences(monkeypat
     assert line.startswith("  d2/d(input 0) d(input 0): analytic -0.38215252928")
     # no domain edge near 0.6: not "one-sided ... leaves the domain"
     assert "one-sided" not in line and "domain" not in line
+
+
+def test_gradgradcheck_retries_wider_where_the_first_step_is_noise_limited():
+    # 1e13 * a adds rounding noise of about 2 to the first derivative's differences at the
+    # first step: the second derivative 2 is only resolved by the wider retry
+    assert gradgradcheck(lambda a: a * a + 1e13 * a, [1.0])
+    from micrograd_nn.custom import custom_op
+
+    frozen = custom_op("cube_frozen", lambda x: x ** 3, lambda x: 3.0 * x * x,
+                       value_derivative=lambda x: 3.0 * x * x.data)  # 3x, not 6x
+    with pytest.raises(GradcheckError, match="analytic 3.0"):
+        gradgradcheck(lambda a: frozen(a) + 1e13 * a, [1.0])
