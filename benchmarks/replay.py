@@ -11,7 +11,9 @@ every bit it left (each weight, each epoch's loss and accuracy): the report says
 every run of an interpreter left the same bits, replayed or not. Times are CPU times
 (``time.process_time``), as in the rest of the report. With ``--instructions``
 it also counts one training step each way under valgrind's callgrind (``python -m
-benchmarks.replay steps MODE N``: a process doing 3 steps minus one doing 1, halved).
+benchmarks.replay steps MODE N``: a process doing 3 steps minus one doing 1, halved; each
+collects its garbage after the first step, which builds the copies, so that the
+collection those new nodes trigger is counted in both processes and cancels).
 
 The children find the example's settings and data through ``PYTHONPATH`` (the checkout
 and its ``examples/`` folder), set by the parent.
@@ -92,6 +94,8 @@ def train(mode: str, quick: bool) -> dict[str, Any]:
 def steps(mode: str, count: int) -> None:
     """``count`` training steps on the first batches of 32, replayed or built afresh: what
     the callgrind children run."""
+    import gc
+
     from _data import load_digits_split
 
     from micrograd_nn import gc_paused, losses
@@ -109,6 +113,12 @@ def steps(mode: str, count: int) -> None:
                 replay.step(rows, targets, loss)
             else:
                 loss([model(x) for x in rows], targets).backward()
+        if k == 0:
+            # The first step builds the copies (40,000 nodes, young to the collector): the
+            # collection they trigger, whenever it comes, is done here, in both processes,
+            # so it cancels instead of falling inside the counted steps or not (it did, as
+            # one gen-1 collection of ~20 M instructions, depending on the allocations)
+            gc.collect()
     os._exit(0)  # no teardown: it would be counted
 
 

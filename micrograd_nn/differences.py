@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["START_STEP", "Estimate", "Judgement", "check_tolerances", "estimate", "estimates",
-           "judge", "wider", "noise_limited", "against_scale", "slope_scale"]
+           "judge", "wider", "noise_limited", "against_scale", "slope_scale", "confirmed",
+           "SHIFT", "disputed"]
 
 
 # ---------------------------------------------------------------------------------------
@@ -264,15 +265,18 @@ def _start(x: float, eps: float | None) -> tuple[float, str]:
 
 
 def estimates(f: Callable[[float], Sequence[float]], x: float, m: int,
-              eps: float | None = None, side: str = "central") -> list[Estimate] | None:
+              eps: float | None = None, side: str = "central", shift: float = 1.0
+              ) -> list[Estimate] | None:
     """A numerical derivative (see :func:`estimate`) of each of the ``m`` outputs of ``f``
-    at ``x``, or None where ``f`` cannot be evaluated on that side of ``x``."""
+    at ``x``, or None where ``f`` cannot be evaluated on that side of ``x``. ``shift``
+    scales the first step (a power of two) and so every step after it: ``0.75`` takes
+    steps of 0.75 2**-k instead of 2**-k (see :func:`confirmed`)."""
     guarded = _guard(f)
     here = guarded(x)
     if here is None:
         return None
     first, moved = _start(x, eps)
-    r = _extrapolate(_Differences(guarded, x, here), first, side, m)
+    r = _extrapolate(_Differences(guarded, x, here), first * shift, side, m)
     if r is None:
         return None
     values, errors, step, shrunk, floor, scale = r
@@ -285,11 +289,12 @@ def estimates(f: Callable[[float], Sequence[float]], x: float, m: int,
 
 
 def estimate(f: Callable[[float], float], x: float, eps: float | None = None,
-             side: str = "central") -> Estimate | None:
+             side: str = "central", shift: float = 1.0) -> Estimate | None:
     """The derivative of ``f`` at ``x`` by extrapolated finite differences, with an error
     bar: ``side`` ``'central'`` (both sides of x), ``'right'`` or ``'left'`` (one-sided, the
-    limit from that side). None when no step on that side stays in ``f``'s domain."""
-    r = estimates(lambda t: (f(t),), x, 1, eps, side)
+    limit from that side). None when no step on that side stays in ``f``'s domain.
+    ``shift`` as for :func:`estimates`."""
+    r = estimates(lambda t: (f(t),), x, 1, eps, side, shift)
     return None if r is None else r[0]
 
 
@@ -461,3 +466,37 @@ def wider(judge_at: Callable[[float | None], Judgement], eps: float | None) -> J
     if n is not None and abs(n.value) >= _ABOVE_NOISE * n.noise:
         return retry
     return j
+
+
+SHIFT = 0.75
+"""The steps a "wrong" verdict is taken again on, relative to the first: 0.75 2**-k."""
+
+
+def disputed(j: Judgement, again: Judgement) -> Judgement:
+    """``j``, a "wrong" verdict on steps of 2**-k, given ``again``, the verdict on steps of
+    0.75 2**-k: "wrong" stands when both say so; otherwise the two step sequences disagree,
+    and the numerical derivative is not to be trusted here: "cannot be checked". A
+    function computed with cancellation can err by the same fraction at every power-of-two
+    step (``tan(t) - t`` near 0: ``tan(2**-k)`` rounds the same way for every k), which the
+    extrapolation takes for a slope; steps of another mantissa round otherwise."""
+    if j.verdict != "wrong" or j.reason or again.verdict == "wrong":
+        return j
+    def said(k: Judgement) -> str:
+        n = k.numeric
+        return str(n) if n is not None else f"one-sided {k.left} and {k.right}"
+    return Judgement("unchecked", j.numeric, j.left, j.right, note=j.note, reason=(
+        f"the numerical derivative depends on the steps: {said(j)} on steps of 2**-k, "
+        f"{again.verdict} ({said(again)}) on steps of 0.75 2**-k: f's rounding here is "
+        "more than an ulp of its value"))
+
+
+def confirmed(judge_at: Callable[[float | None, float], Judgement], eps: float | None
+              ) -> Judgement:
+    """The verdict of ``judge_at(eps, shift)`` (shift 1: steps of 2**-k, retried
+    :func:`wider`); a "wrong" one is taken again on steps of 0.75 2**-k and stands only if
+    they agree (:func:`disputed`). A wrong rule is wrong on any steps; a blame that only one
+    step sequence makes comes from how f rounds, not from the rule."""
+    j = wider(lambda e: judge_at(e, 1.0), eps)
+    if j.verdict != "wrong" or j.reason:
+        return j
+    return disputed(j, wider(lambda e: judge_at(e, SHIFT), eps))

@@ -43,10 +43,10 @@ from .differences import (
     Judgement,
     against_scale,
     check_tolerances,
+    confirmed,
     estimate,
     judge,
     slope_scale,
-    wider,
 )
 from .modes import no_grad
 from .node import backward_lock, topological_order
@@ -81,17 +81,17 @@ class CannotCheckError(Exception):
 
 def _judge_along(f: Callable[[float], float], x: float, analytic: float, eps: float | None,
                  atol: float, rtol: float) -> Judgement:
-    def at(eps: float | None) -> Judgement:
+    def at(eps: float | None, shift: float) -> Judgement:
         cache: dict[str, Estimate | None] = {}
 
         def one_sided(side: str) -> Estimate | None:
             if side not in cache:
-                cache[side] = estimate(f, x, eps, side)
+                cache[side] = estimate(f, x, eps, side, shift)
             return cache[side]
 
-        return judge(analytic, estimate(f, x, eps), one_sided, atol, rtol)
+        return judge(analytic, estimate(f, x, eps, shift=shift), one_sided, atol, rtol)
 
-    return wider(at, eps)
+    return confirmed(at, eps)
 
 
 # ---------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Callable, Iterable
-from typing import Union
+from typing import Any, Union
 
 from .value import Value, zero_grad
 
@@ -40,6 +40,15 @@ def _check_rate(value: float, what: str, upper: float | None = None,
         low = "> 0" if positive else ">= 0"
         raise ValueError(f"{what} must be a finite number {low}{bound}, got {value!r}")
     return float(value)
+
+
+def _all_finite(values: list[Any]) -> bool:
+    """Whether every one of ``values`` is a finite float (False also when one is not a
+    number, e.g. a momentum buffer still None: the caller's own loop then decides)."""
+    try:
+        return all(map(math.isfinite, values))
+    except TypeError:
+        return False
 
 
 class Optimizer:
@@ -79,15 +88,19 @@ class Optimizer:
         or infinite, FloatingPointError names the parameter, and when the rule raises, its
         error propagates; either way no parameter, no state and not the step count has
         changed."""
-        for i, p in enumerate(self.params):
-            if not math.isfinite(p.grad):
-                raise FloatingPointError(f"gradient of parameter {self._name(i)} is "
-                                         f"{p.grad!r}; no parameter was changed")
+        grads = [p.grad for p in self.params]
+        if not _all_finite(grads):  # the loop below only names the first bad one
+            for i, g in enumerate(grads):
+                if not math.isfinite(g):
+                    raise FloatingPointError(f"gradient of parameter {self._name(i)} is "
+                                             f"{g!r}; no parameter was changed")
         lr = self.learning_rate()
         saved = {k: copy.copy(v) for k, v in vars(self).items() if k != "params"}
         try:
             self.steps += 1
-            moved = [p.data - self.update(i, p.grad, lr) for i, p in enumerate(self.params)]
+            update = self.update
+            moved = [p.data - update(i, g, lr) for i, (p, g) in enumerate(zip(self.params,
+                                                                              grads))]
             self._check_finite(moved)
         except BaseException:
             vars(self).update(saved)  # the state before this step (lists were copied)
@@ -105,6 +118,8 @@ class Optimizer:
         n = len(self.params)
         states = [(k, v) for k, v in vars(self).items()
                   if k != "params" and isinstance(v, list) and len(v) == n]
+        if _all_finite(moved) and all(_all_finite(v) for _, v in states):
+            return  # the common case, in C; the loop below finds what to name
         for i, data in enumerate(moved):
             if not math.isfinite(data):
                 raise FloatingPointError(

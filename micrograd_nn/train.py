@@ -228,9 +228,9 @@ def fit(model: Module, X: Sequence[Any], y: Sequence[Any], loss: str | LossFn = 
     ``replay`` (default True): where the graph has the same shape for every sample (the
     model exactly an MLP, Layer or Neuron, the loss one of ``LOSSES``, samples plain
     numbers), each place in a batch gets its graph built once and recomputed for every
-    sample after (:mod:`micrograd_nn.replay`): 1.6-1.9x as fast (CPU time) on the digits example,
-    and bit for bit the same losses and weights. ``replay=False`` builds every graph
-    afresh.
+    sample after (:mod:`micrograd_nn.replay`): about twice as fast (CPU time) on the digits
+    example (README, Performance; docs/design.md says where the rest goes), and bit for bit
+    the same losses and weights. ``replay=False`` builds every graph afresh.
     """
     if not is_grad_enabled():
         raise RuntimeError("fit() was called inside no_grad(): no graph would be recorded, "

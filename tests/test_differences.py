@@ -9,11 +9,14 @@ import pytest
 
 from micrograd_nn import CannotCheckError, GradcheckError, Value, custom_op, gradcheck
 from micrograd_nn.differences import (
+    SHIFT,
     START_STEP,
     Estimate,
     Judgement,
     against_scale,
     check_tolerances,
+    confirmed,
+    disputed,
     estimate,
     judge,
     noise_limited,
@@ -636,3 +639,63 @@ def test_gradcheck_and_gradgradcheck_weigh_a_hidden_slope_against_the_other_inpu
     assert gradgradcheck(f, [1e-100, 1.5])
     with pytest.raises(CannotCheckError):
         gradgradcheck(lambda a: a ** 3, [1e-100])
+
+
+# ---------------------------------------------------------------------------------------
+# confirmed: a "wrong" verdict taken again on steps of another mantissa
+
+
+def test_a_blame_only_one_step_sequence_makes_is_not_a_verdict():
+    """tan(t) - t at 0: tan(2**-k) rounds the same way for every k, so on steps of 2**-k
+    the differences converge to -1.04e-16 with an error bar of 4.4e-24 and the slope 0
+    would be blamed; on steps of 0.75 2**-k they do not. Two step sequences that disagree
+    make it "cannot be checked", saying both; a wrong rule there is wrong on both."""
+    def f(v):
+        return Value.sum([v.tan(), -v])
+
+    on_powers = estimate(lambda t: math.fsum([math.tan(t), -t]), 0.0)
+    assert on_powers.value == pytest.approx(-1.0362081563168128e-16, rel=1e-12)
+    assert on_powers.error < 1e-20
+    report = gradcheck_report(f, [Value(0.0)])
+    assert not report.wrong and len(report.unchecked) == 1
+    reason = report.unchecked[0].judgement.reason
+    assert reason.startswith("the numerical derivative depends on the steps: "
+                             "-1.0362081563168128e-16 ± 4.4e-24 on steps of 2**-k, unchecked (")
+    assert reason.endswith("on steps of 0.75 2**-k: f's rounding here is more than an ulp "
+                           "of its value")
+    off = custom_op("tan_minus", lambda x: math.fsum([math.tan(x), -x]),
+                    lambda x: math.tan(x) ** 2 + 0.5)
+    assert gradcheck_report(off, [Value(0.0)]).wrong
+
+
+def test_shift_scales_every_step_and_confirmed_asks_again_only_for_wrong():
+    est = estimate(math.sin, 1.0, shift=SHIFT)
+    plain = estimate(math.sin, 1.0)
+    assert est.step / plain.step in (SHIFT, 2 * SHIFT, SHIFT / 2)
+    assert abs(est.value - math.cos(1.0)) <= est.error
+
+    asked = []
+
+    def judge_at(verdicts):
+        def at(eps, shift):
+            asked.append((eps, shift))
+            return verdicts[shift]
+        return at
+
+    wrong = Judgement("wrong", Estimate(1.0, 0.0))
+    ok = Judgement("ok", Estimate(1.0, 0.0))
+    assert confirmed(judge_at({1.0: ok}), None) is ok and asked == [(None, 1.0)]
+    asked.clear()
+    assert confirmed(judge_at({1.0: wrong, SHIFT: wrong}), 1e-3) is wrong
+    assert asked == [(1e-3, 1.0), (1e-3, SHIFT)]
+    j = confirmed(judge_at({1.0: wrong, SHIFT: ok}), None)
+    assert j.verdict == "unchecked" and j.numeric is wrong.numeric
+    assert "ok (1.0 ± 0) on steps of 0.75 2**-k" in j.reason
+    nan = Judgement("wrong", reason="the analytic derivative is NaN")
+    asked.clear()
+    assert confirmed(judge_at({1.0: nan, SHIFT: ok}), None) is nan and len(asked) == 1
+    kink = Judgement("wrong", None, Estimate(0.0, 0.0), Estimate(1.0, 0.0))
+    j = disputed(kink, ok)
+    assert j.verdict == "unchecked" and "one-sided 0.0 ± 0 and 1.0 ± 0 on steps of 2**-k" in \
+        j.reason
+    assert disputed(ok, wrong) is ok

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from micrograd_nn import SGD, Adam, Momentum, RMSprop, Value
+from micrograd_nn.optim import Optimizer
 
 GRADS = np.array([[0.5, -1.0, 2.0], [0.4, -0.8, -1.0], [-0.1, 0.3, 0.5], [0.2, 0.2, 0.2]])
 START = np.array([1.0, -2.0, 0.5])
@@ -212,3 +213,38 @@ def test_a_step_that_would_make_a_parameter_or_the_state_non_finite_changes_noth
     ps[1].grad = 1.0  # with a sane gradient the same optimizer steps normally
     opt.step()
     assert opt.steps == 1 and ps[0].data < 1.0
+
+
+def test_the_first_non_finite_gradient_is_named_and_a_none_grad_is_a_type_error():
+    ps = [Value(1.0, "a"), Value(2.0, "b"), Value(3.0, "c")]
+    ps[0].grad, ps[1].grad, ps[2].grad = 0.5, math.nan, math.inf
+    with pytest.raises(FloatingPointError, match="parameter 'b' is nan"):
+        Adam(ps).step()
+    ps[1].grad, ps[2].grad = None, 1.0  # not a number: the error it always was
+    with pytest.raises(TypeError):
+        SGD(ps, lr=0.1).step()
+    assert [p.data for p in ps] == [1.0, 2.0, 3.0]
+
+
+def test_a_non_finite_state_is_named_for_the_first_parameter_it_reaches():
+    class Doubling(Optimizer):  # a rule with a state of its own: twice each gradient
+        def __init__(self, params):
+            super().__init__(params, 0.1)
+            self.trace = [0.0] * len(self.params)
+
+        def update(self, i, g, lr):
+            self.trace[i] = 2.0 * g
+            return g
+
+    # a's new value is finite but its state is inf; b's new value would be inf too: the
+    # check goes parameter by parameter, the value then the state, so a's state is named
+    ps = [Value(1.0, "a"), Value(1e308, "b")]
+    ps[0].grad, ps[1].grad = 1e308, -1e308
+    opt = Doubling(ps)
+    with pytest.raises(FloatingPointError, match="Doubling.trace of parameter 'a'"):
+        opt.step()
+    assert opt.steps == 0 and opt.trace == [0.0, 0.0] and [p.data for p in ps] == [1.0, 1e308]
+    m = Momentum([Value(1.0, "a")], lr=0.1)  # its buffers start as None: not numbers
+    m.params[0].grad = 2.0
+    m.step()
+    assert m.buffers == [2.0] and m.params[0].data == 1.0 - 0.1 * 2.0

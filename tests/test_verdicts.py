@@ -55,7 +55,7 @@ def test_wrong_second_derivatives_are_reported(name, f, xs):
 
 def test_the_corpus_has_no_false_verdict():
     rows = results()
-    assert len(rows) == 86
+    assert len(rows) == 92
     assert [r for r in rows if is_false(r[2], r[3])] == []
 
 
