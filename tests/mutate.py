@@ -54,7 +54,8 @@ TARGETS = {
     "micrograd_nn/differences.py": {
         "check_tolerances", "_as_number", "_guard", "at", "_uneven", "_extrapolate",
         "_start", "estimates", "estimate", "_tolerance", "_agrees", "_resolved",
-        "_accepting", "judge", "slope_scale", "against_scale", "noise_limited", "wider"},
+        "_accepting", "judge", "slope_scale", "against_scale", "noise_limited", "wider",
+        "confirmed", "disputed"},
     "micrograd_nn/gradcheck.py": {
         "_judge_along", "_along", "numerical_grads", "_backward_of", "gradcheck_report",
         "_directional", "gradcheck", "_rule_probe", "_summed", "_value_derivative_sums",
@@ -148,10 +149,10 @@ EQUIVALENT: dict[str, str] = {
         "float(d) of a Value is d.data",
     "arrays.py assert_array_grads: constant: 1.0 -> 2.0":
         "an equal entry's excess only has to be <= 0: excess is read only where > 0",
-    "higher.py _judge_column: remove gate: if not any((noise_limited(j) for j in first)): "
-    "-> if False:":
-        "with no noise-limited entry the list after it returns first's entries unchanged "
-        "(wider() runs only for noise-limited ones)",
+    "higher.py _judge_column: remove gate: if not any((noise_limited(jd) or jd.verdict == "
+    "'wrong' for jd in first)): -> if False:":
+        "with no noise-limited or wrong entry the loop after it returns first's entries "
+        "unchanged (wider() and disputed() run only for those)",
     "custom.py CustomOp.derivatives: swap inputs: (z, *xs) -> (*xs, z)":
         "any() over the same elements in another order: isinstance has no side effects",
 }
