@@ -699,3 +699,30 @@ def test_shift_scales_every_step_and_confirmed_asks_again_only_for_wrong():
     assert j.verdict == "unchecked" and "one-sided 0.0 ± 0 and 1.0 ± 0 on steps of 2**-k" in \
         j.reason
     assert disputed(ok, wrong) is ok
+
+
+# ---------------------------------------------------------------------------------------
+# the bounds of "resolved" and of the atol a reason suggests, exactly
+
+
+def test_a_slope_equal_to_a_subnormal_tolerance_is_resolved_and_a_normal_one_is_not():
+    """|a| <= tol (not <): a = 3 * 2**-1030, error 2**-1030, so the tolerance is a itself,
+    subnormal: ok. A tolerance of exactly 2**-1022, the smallest normal (3 * 2**-1024 from
+    the error bar + 1 * 2**-1024 from rtol), is not below it: cannot be checked."""
+    e = Estimate(0.0, 2.0 ** -1030)
+    assert judge(3.0 * 2.0 ** -1030, e, _no_side, 0.0, 0.0).verdict == "ok"
+    at_normal = Estimate(2.0 ** -1024, 2.0 ** -1024)
+    assert judge(0.0, at_normal, _no_side, 0.0, 1.0).verdict == "unchecked"
+    below = Estimate(2.0 ** -1024, 2.0 ** -1024 * (1 - 2.0 ** -20))
+    assert judge(0.0, below, _no_side, 0.0, 1.0).verdict == "ok"
+
+
+def test_the_suggested_atol_counts_rtol_times_the_numeric_value():
+    """The atol a reason suggests covers 3 error + rtol |numeric|: with numeric 4, error 4
+    and rtol 0.5 that is 12 + 2 = 14 (rtol alone would give 12.5), and it does accept."""
+    est = Estimate(4.0, 4.0, noise=4.0)
+    j = judge(4.0, est, _no_side, 0.0, 0.5)
+    assert j.verdict == "unchecked" and j.reason.endswith("; atol=14 accepts differences "
+                                                          "this small")
+    assert judge(4.0, est, _no_side, 14.0, 0.5).verdict == "ok"
+    assert judge(4.0, est, _no_side, 13.9, 0.5).verdict == "unchecked"
