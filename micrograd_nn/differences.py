@@ -352,10 +352,9 @@ def _accepting(est: Estimate, rtol: float) -> str:
     need = 3.0 * est.error + rtol * abs(est.value)
     if not math.isfinite(need) or need <= 0.0:
         return ""
-    unit = 10.0 ** (math.floor(math.log10(need)) - 1)  # two significant digits, rounded up
-    up = math.ceil(need / unit) * unit
-    while float(f"{up:.2g}") < need:
-        up += unit
+    up = float(f"{need:.1e}")  # two significant digits, to nearest ...
+    if up < need:  # ... and one digit up where that fell short
+        up = float(f"{up + 10.0 ** (math.floor(math.log10(up)) - 1):.1e}")
     return f"; atol={up:.2g} accepts differences this small"
 
 

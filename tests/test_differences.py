@@ -726,3 +726,57 @@ def test_the_suggested_atol_counts_rtol_times_the_numeric_value():
                                                           "this small")
     assert judge(4.0, est, _no_side, 14.0, 0.5).verdict == "ok"
     assert judge(4.0, est, _no_side, 13.9, 0.5).verdict == "unchecked"
+
+
+def test_a_zero_function_keeps_its_subnormal_floor_on_steps_of_unequal_length():
+    """f = 0 just below 2, where x + h rounds to a coarser grid than x - h: the three-point
+    formula's weights (down**2 and up**2 over up down (up + down)) scale the subnormal
+    floor as they scale the values' rounding, so the noise is 2 * 4 subnormals * (wu + wd),
+    not a bare 4 subnormals or 4 subnormals divided by the weights."""
+    x = 2.0 - 2.0 ** -52
+    est = estimate(lambda t: 0.0, x)
+    h = est.step
+    up, down = (x + h) - x, x - (x - h)
+    assert up != down
+    width = up * down * (up + down)
+    assert est.noise == 2.0 * 4.0 * TINY * (down * down / width + up * up / width) > 0.0
+
+
+def test_the_noise_floor_on_steps_of_unequal_length_weighs_each_difference():
+    """sin just below 2: the noise at the smallest step is 2 (2 ulp (wu (|f(x+up)| + |f(x)|)
+    + wd (|f(x)| + |f(x-down)|)) + 4 subnormals (wu + wd)), each difference's rounding
+    weighted as the formula weighs the difference itself."""
+    x = 2.0 - 2.0 ** -52
+    est = estimate(math.sin, x)
+    h = est.step
+    up, down = (x + h) - x, x - (x - h)
+    assert up != down
+    width = up * down * (up + down)
+    wu, wd = down * down / width, up * up / width
+    p, c, q = math.sin(x + up), math.sin(x), math.sin(x - down)
+    assert est.noise == 2.0 * (2.0 * ULP * (wu * (abs(p) + abs(c)) + wd * (abs(c) + abs(q)))
+                               + 4.0 * TINY * (wu + wd))
+    assert est.error >= est.noise
+
+
+def test_the_suggested_atol_is_rounded_up_to_two_digits_and_always_accepts():
+    """3 error = 2.81e-9 gives atol=2.9e-09 (2.8e-09 would fall short), 2.79e-9 gives
+    2.8e-09, 9.96 gives 10; over 2,000 error bars from 1e-300 to 1e300 the atol a reason
+    suggests is at least 3 error and at most 10% above it, and judge then accepts."""
+    def suggested(error):
+        j = judge(0.0, Estimate(0.0, error, noise=error), _no_side, 0.0, 0.0)
+        assert j.verdict == "unchecked"
+        return j.reason.rsplit("atol=", 1)[1].split(" ")[0]
+
+    assert suggested(2.81e-9 / 3) == "2.9e-09"
+    assert suggested(2.79e-9 / 3) == "2.8e-09"
+    assert suggested(9.96 / 3) == "10"
+    import random
+
+    rng = random.Random(18)
+    for _ in range(2000):
+        error = 10.0 ** rng.uniform(-300.0, 300.0)
+        atol = float(suggested(error))
+        assert 3.0 * error <= atol <= 3.3 * error, (error, atol)
+        est = Estimate(0.0, error, noise=error)
+        assert judge(0.0, est, _no_side, atol, 0.0).verdict == "ok"
