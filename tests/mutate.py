@@ -122,6 +122,10 @@ EQUIVALENT: dict[str, str] = {
         "power is 1 or 2, and 2 ** p == 2 * p for both",
     "differences.py _extrapolate: operator: 2.0 ** power -> 2.0 * power #2":
         "power is 1 or 2, and 2 ** p == 2 * p for both",
+    "differences.py _Differences._uneven: swap inputs: (ds, noise) -> (noise, ds)":
+        "both start as empty lists",
+    "differences.py _Differences._uneven: swap inputs: ([], []) -> ([], [])":
+        "two empty lists",
     "differences.py _accepting: comparison: need <= 0.0 -> need < 0.0":
         "need is 0 only for an error bar and an rtol |numeric| of 0, a tolerance of 0, which "
         "_resolved always resolves: judge never asks _accepting for it",

@@ -160,8 +160,9 @@ def test_a_single_step_gives_its_difference_with_an_unbounded_error_bar():
     assert est.error == math.inf and est.note == "the step was shrunk to stay inside the domain"
     assert abs(est.value - math.cos(1.0)) <= est.noise
     op = custom_op("narrow", narrow, math.cos)
-    with pytest.raises(CannotCheckError):
+    with pytest.raises(CannotCheckError) as info:
         gradcheck(op, [Value(1.0)])
+    assert "accepts differences" not in str(info.value)  # no atol accepts an unbounded bar
 
 
 def test_a_difference_that_overflows_is_a_step_outside_the_domain():
@@ -780,3 +781,35 @@ def test_the_suggested_atol_is_rounded_up_to_two_digits_and_always_accepts():
         assert 3.0 * error <= atol <= 3.3 * error, (error, atol)
         est = Estimate(0.0, error, noise=error)
         assert judge(0.0, est, _no_side, atol, 0.0).verdict == "ok"
+
+
+def test_cannot_check_reasons_say_why_then_which_atol_accepts():
+    e = Estimate(0.0, 2.0 ** -30, noise=2.0 ** -30)
+    j = judge(2.0 ** -31, e, _no_side, 0.0, 0.0)
+    assert j.reason == (f"the numerical derivative {e} cannot tell this slope from a wrong one "
+                        "in double precision here (too flat or too steep at this input); "
+                        "atol=2.8e-09 accepts differences this small")
+    right = Estimate(0.0, 2.0 ** -30, "right", noise=2.0 ** -30)
+    j = judge(2.0 ** -31, None, lambda side: right if side == "right" else None, 0.0, 0.0)
+    assert j.reason == (f"the one-sided derivative {right} cannot tell this slope from a "
+                        "wrong one in double precision here; atol=2.8e-09 accepts "
+                        "differences this small")
+    assert j.note == "one-sided from the right: the other side leaves the domain"
+
+
+def test_no_estimate_on_either_side_cannot_be_checked_and_says_so():
+    j = judge(1.0, None, _no_side, 0.0, 0.0)
+    assert (j.verdict, j.numeric, j.reason) == (
+        "unchecked", None, "the function cannot be evaluated on either side of this input")
+    isolated = custom_op("isolated", lambda x: 1.0 if x == 0.5 else math.log(-1.0),
+                         lambda x: 0.0)
+    report = gradcheck_report(isolated, [Value(0.5)])
+    assert "cannot be evaluated on either side" in str(report.unchecked[0])
+
+
+def test_an_overflowing_difference_on_steps_of_unequal_length_is_outside_the_domain():
+    """As at even steps: 1e308 sin(300 (t - x)) just below 2 has a slope beyond the float
+    range, every difference overflows, and there is no estimate (not an inf or a NaN)."""
+    x = 2.0 - 2.0 ** -52
+    assert (x + START_STEP * 2.0) - x != x - (x - START_STEP * 2.0)  # steps of unequal length
+    assert estimate(lambda t: 1e308 * math.sin(300.0 * (t - x)), x) is None
