@@ -307,6 +307,8 @@ def _judge_column(f: Callable[..., Value], xs: list[Value], j: int, analytic: li
             return judge(analytic[i], None if one is None else one[i], get, atol, rtol)
         return at
 
+    # differences.confirmed's wider retry and shifted re-take, per entry, starting from the
+    # joint first judgement (confirmed would judge each entry at eps once more)
     out = []
     for i, jd in enumerate(first):
         if noise_limited(jd):
