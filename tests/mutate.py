@@ -163,6 +163,19 @@ EQUIVALENT: dict[str, str] = {
         "unchanged (wider() and disputed() run only for those)",
     "custom.py CustomOp.derivatives: swap inputs: (z, *xs) -> (*xs, z)":
         "any() over the same elements in another order: isinstance has no side effects",
+    "differences.py _Differences.at: remove gate: if up <= 0.0 or down <= 0.0: -> if False:":
+        "unreachable: every step at() is given is at least 2**-36 max(|x|, 1) (_start) and "
+        "the halving stops before a step of 4 ulps of x, so x + h and x - h always move",
+    "differences.py _Differences.at: comparison: up <= 0.0 -> up < 0.0":
+        "up is never 0 (see the gate's entry): < and <= agree on every step at() gets",
+    "differences.py _Differences.at: comparison: down <= 0.0 -> down < 0.0":
+        "down is never 0 (see the gate's entry): < and <= agree on every step at() gets",
+    "higher.py _saturated: name: z -> x #3":
+        "isinf(x) for isinf(z) in the last line: z is infinite there only after an "
+        "overflow, which sets +inf, so abs(z) is z either way (a node's x is finite)",
+    "gradcheck.py _directional: swap inputs: (-1.0, 1.0) -> (1.0, -1.0)":
+        "the same two signs, each drawn with probability 1/2: which sign a seed draws is "
+        "not a result (the directions' magnitudes are held by a test)",
 }
 
 # Tests whose outcome once depended on the machine's load (the README's hypothesis block,

@@ -529,6 +529,59 @@ def test_fast_mode_scales_its_directions_to_the_inputs_so_large_inputs_are_check
     assert gradcheck(lambda *vs: Value.sum([v * v for v in vs]), xs, fast=True)
 
 
+def test_fast_mode_passes_right_gradients_at_large_inputs_without_falling_back():
+    """The wrong slope above is also caught by the per-input check fast mode falls back
+    to; what only the scaled direction gives is the pass without that fall back: a step of
+    2**-7 along a direction of size 1 (or 1/|x|) leaves 1e17 where it is."""
+    calls = []
+
+    def f(*vs):
+        calls.append(1)
+        return Value.sum([v * v for v in vs])
+
+    xs = [Value(1e17 * (i + 1)) for i in range(30)]
+    assert gradcheck(f, xs, fast=True)
+    assert len(calls) < 2 * len(xs)  # the per-input check needs at least two per input
+
+
+def test_fast_mode_first_step_is_eps_times_each_inputs_magnitude():
+    """``eps`` is the first step relative to max(|x|, 1) in fast mode too: along a direction
+    of ±max(|x_i|, 1) the farthest any input moves is eps * max(|x_i|, 1), and with no
+    eps, START_STEP times that."""
+    base = [0.5, -2.0, 3.0]
+
+    def farthest(eps):
+        moved = [0.0] * len(base)
+
+        def f(*vs):
+            for k, v in enumerate(vs):
+                moved[k] = max(moved[k], abs(v.data - base[k]))
+            return Value.sum([v * v for v in vs])
+
+        assert gradcheck(f, [Value(x) for x in base], fast=True, eps=eps)
+        return moved
+
+    for eps, first in ((2.0 ** -3, 2.0 ** -3), (None, START_STEP)):
+        assert farthest(eps) == [first * max(abs(x), 1.0) for x in base]
+
+
+def test_fast_mode_passes_with_the_atol_it_is_given_without_falling_back():
+    """A flat function's slope 0 cannot be told from a wrong one without an atol; given
+    one, every direction passes, so the per-input check never runs."""
+    calls = []
+
+    def f(*vs):
+        calls.append(1)
+        return Value.sum([(v - 2.0).relu() for v in vs]) + 5.0
+
+    xs = [Value(1.0) for _ in range(30)]
+    with pytest.raises(CannotCheckError):
+        gradcheck(f, xs, fast=True)
+    calls.clear()
+    assert gradcheck(f, xs, fast=True, atol=1e-6)
+    assert len(calls) < 2 * len(xs)
+
+
 def test_fast_mode_directions_have_random_signs():
     """Errors that cancel along (1, 1) — a rule giving (2, 0) for x + y, true (1, 1) — are
     caught by a direction with opposite signs (seed 0 draws one among its 3)."""

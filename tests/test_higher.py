@@ -26,7 +26,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from mpmath import mp, mpf
 
-from micrograd_nn import Constant, GradcheckError, Value, gradcheck, no_grad
+from micrograd_nn import CannotCheckError, Constant, GradcheckError, Value, gradcheck, no_grad
+from micrograd_nn.differences import START_STEP
 from micrograd_nn.functions import Tanh
 from micrograd_nn.higher import grad, gradgradcheck, hessian
 from micrograd_nn.node import walk
@@ -228,6 +229,20 @@ def test_independent_inputs_and_constant_derivatives_are_constants():
     assert [g.data for g in grad(x, [x, y])] == [1.0, 0.0]  # a leaf output
     (dy,) = grad(x * y, y, create_graph=True)
     assert dy is x  # d(xy)/dy is x itself: no copy, no "* 1" node
+
+
+def test_a_dead_relu_passes_a_constant_zero_not_a_graph_times_zero():
+    """Behind a relu that is off, the adjoint is the number 0, and nothing is built from it:
+    each input's derivative is a Constant (+0.0 where only that path reaches it), as
+    backward() gives; a graph ``y * 0.0`` there would also carry -0.0 for a negative y."""
+    x, y = Value(1.0, "x"), Value(1.0, "y")
+    dx, dy = grad((x * y - 10.0).relu() + y, [x, y], create_graph=True)
+    assert isinstance(dx, Constant) and dx.data == 0.0
+    assert isinstance(dy, Constant) and dy.data == 1.0
+    x.data = -1.0
+    dx, dy = grad((x * y).relu() + x, [x, y], create_graph=True)
+    assert isinstance(dx, Constant) and dx.data == 1.0
+    assert isinstance(dy, Constant) and math.copysign(1.0, dy.data) == 1.0 and dy.data == 0.0
 
 
 def test_grad_wrt_an_interior_node_is_its_backward_grad():
@@ -481,7 +496,14 @@ def test_gradgradcheck_judges_an_interior_point_by_central_differences(monkeypat
 def test_gradgradcheck_retries_wider_where_the_first_step_is_noise_limited():
     # 1e13 * a adds rounding noise of about 2 to the first derivative's differences at the
     # first step: the second derivative 2 is only resolved by the wider retry
-    assert gradgradcheck(lambda a: a * a + 1e13 * a, [1.0])
+    moved = []
+
+    def f(a):
+        moved.append(abs(a.data - 1.0))
+        return a * a + 1e13 * a
+
+    assert gradgradcheck(f, [1.0])
+    assert max(moved) == START_STEP * 2.0 ** 6  # the retry's first step: 2**6 times wider
     from micrograd_nn.custom import custom_op
 
     frozen = custom_op("cube_frozen", lambda x: x ** 3, lambda x: 3.0 * x * x,
@@ -489,3 +511,99 @@ def test_gradgradcheck_retries_wider_where_the_first_step_is_noise_limited():
     with pytest.raises(GradcheckError, match="analytic 3.0") as info:
         gradgradcheck(lambda a: frozen(a) + 1e13 * a, [1.0])
     assert "one-sided" not in str(info.value)  # central differences: no domain edge here
+
+
+# --- gradgradcheck's verdicts and messages, entry by entry --------------------------------
+
+
+def _half_square():
+    """x ** 2 defined for x >= 0 only, whose Value rule x + x.data is right as a number
+    (2x) but has slope 1, not 2: a wrong second derivative at the domain's edge."""
+    from micrograd_nn.custom import custom_op
+
+    def forward(x):
+        if x < 0.0:
+            raise ValueError("half_square is defined for x >= 0")
+        return x * x
+
+    return custom_op("half_square", forward, lambda x: 2.0 * x,
+                     value_derivative=lambda x: x + x.data)
+
+
+def test_gradgradcheck_names_a_wrong_entry_by_its_row_and_column():
+    """Only d/db of df/da is wrong (its Value rule freezes one b): the mismatch is (0, 1),
+    named input 0 then input 1, and the right (1, 0) entry is not blamed."""
+    from micrograd_nn.custom import custom_op
+
+    abb = custom_op("a_b_b", lambda a, b: a * b * b, lambda a, b: (b * b, 2.0 * a * b),
+                    value_derivative=lambda a, b: (b * b.data, 2.0 * a * b))
+    with pytest.raises(GradcheckError) as info:
+        gradgradcheck(abb, [Value(1.5, "a"), Value(2.0, "b")])
+    ((pair, labels, analytic, numeric),) = info.value.mismatches
+    assert (pair, labels, analytic) == ((0, 1), "input 0 'a', input 1 'b'", 2.0)
+    assert numeric == pytest.approx(4.0, rel=1e-9)
+    assert str(info.value).splitlines()[1].startswith(
+        "  d2/d(input 0 'a') d(input 1 'b'): analytic 2.0, numeric 4.0")
+
+
+def test_gradgradcheck_tells_a_wrong_entry_at_a_domain_edge_how_it_was_judged():
+    with pytest.raises(GradcheckError) as info:
+        gradgradcheck(_half_square(), [0.0])
+    line = str(info.value).splitlines()[1]
+    assert line.startswith("  d2/d(input 0) d(input 0): analytic 1.0, numeric 2.0 ± ")
+    assert line.endswith(", difference -1.0 (one-sided from the right: the other side "
+                         "leaves the domain)")
+
+
+def test_gradgradcheck_says_why_a_nan_second_derivative_is_wrong():
+    from micrograd_nn.custom import custom_op
+
+    # the Value rule adds 0 * (huge * huge): 0 as a number, inf * 0 = nan one order up
+    nan2 = custom_op("cube_nan2", lambda x: x ** 3, lambda x: 3.0 * x * x,
+                     value_derivative=lambda x: 3.0 * x * x + (x - x) * (x - x + 1e308) * 1e308)
+    with pytest.raises(GradcheckError) as info:
+        gradgradcheck(nan2, [2.0])
+    assert str(info.value).splitlines()[1:] == [
+        "  d2/d(input 0) d(input 0): analytic nan: the analytic derivative is NaN"]
+    assert math.isnan(info.value.mismatches[0][2])
+
+
+def test_gradgradcheck_cannot_check_message_has_its_summary_and_every_entry():
+    with pytest.raises(CannotCheckError) as info:
+        gradgradcheck(lambda a: a * a * 1e-30 + a * 1e10, [1.0])
+    lines = str(info.value).splitlines()
+    assert lines[0] == ("gradgradcheck: 1 of 1 second derivatives cannot be checked here "
+                        "(eps=auto, atol=0.0, rtol=1e-06); none is found wrong:")
+    assert len(lines) == 2 and lines[1].startswith(
+        "  d2/d(input 0) d(input 0): analytic 2e-30: cannot be checked here: the numerical "
+        "derivative 0.0 ± ")
+
+
+def test_gradgradcheck_lists_unchecked_entries_after_the_wrong_ones():
+    from micrograd_nn.custom import custom_op
+
+    frozen = custom_op("cube_frozen_2", lambda x: x ** 3, lambda x: 3.0 * x * x,
+                       value_derivative=lambda x: 3.0 * x * x.data)  # 3x, not 6x
+    with pytest.raises(GradcheckError) as info:
+        gradgradcheck(lambda a, b: frozen(a) + b * b * 1e-30 + b * 1e10, [2.0, 1.0])
+    lines = str(info.value).splitlines()
+    assert lines[0] == ("gradgradcheck: 1 of 4 second derivatives disagree (eps=auto, "
+                        "atol=0.0, rtol=1e-06):")
+    assert lines[1].startswith("  d2/d(input 0) d(input 0): analytic 6.0, numeric 12.0")
+    assert [line.split(":")[0] for line in lines[2:]] == [
+        "  d2/d(input 1) d(input 0)", "  d2/d(input 1) d(input 1)"]
+    assert all("cannot be checked here" in line for line in lines[2:])
+    assert [m[0] for m in info.value.mismatches] == [(0, 0)]
+
+
+def test_gradgradcheck_takes_a_wrong_looking_entry_again_on_shifted_steps():
+    """f' = tan(x) - x rounds alike at every power-of-two step near 0, so the right
+    f''(0) = 0 looks wrong against -1.04e-16 ± 4.4e-24 there; steps of 0.75 * 2**-k
+    disagree with that, so the entry cannot be checked here, and nothing is blamed."""
+    from micrograd_nn.custom import custom_op
+
+    op = custom_op("neg_log_cos_minus_half_square",
+                   lambda x: -math.log(math.cos(x)) - 0.5 * x * x,
+                   lambda x: math.tan(x) - x, value_derivative=lambda x: x.tan() - x)
+    with pytest.raises(CannotCheckError, match="depends on the steps"):
+        gradgradcheck(op, [0.0])

@@ -218,6 +218,8 @@ def test_saturating_power_at_zero_and_below():
     assert cube(Value(-2.0)).data == -8.0  # a negative base keeps its sign
     assert cube(Value(-1e200)).data == -math.inf and cube(Value(1e200)).data == math.inf
     assert saturating_power(1.0, 2.0)(Value(-1e200)).data == math.inf
+    # a factor of 0 gives 0, even where x ** e is infinite (not 0 * inf = nan)
+    assert saturating_power(0.0, -1.0)(Value(0.0)).data == 0.0
 
 
 def test_backward_from_a_leaf_accumulates_and_from_a_node_reseeds():
