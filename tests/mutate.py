@@ -73,6 +73,17 @@ TARGETS = {
     "micrograd_nn/node.py": {"prepare_backward", "run_rules"},
     "micrograd_nn/value.py": {"backward", "run_rules_checked", "local_derivatives",
                               "local_grads", "_backward"},
+    # the comparison with PyTorch, node by node (it judges every data and grad) ...
+    "micrograd_nn/torch_compare.py": {"_close", "run_torch", "check_data", "check_grads",
+                                      "_grad_rule", "_gradcheck", "compare", "second_order"},
+    # ... and replayed training, which recomputes every node and runs the rules over it
+    "micrograd_nn/replay.py": {"_forward_of", "_forward_plan", "recompute", "load_standins",
+                               "backward", "forward", "step", "_ready"},
+}
+# Files whose own tests run first for their mutants (then the stages below).
+OWN_STAGES = {
+    "micrograd_nn/torch_compare.py": [["tests/test_torch.py"]],
+    "micrograd_nn/replay.py": [["tests/test_replay.py"]],
 }
 # pytest arguments of each stage, run in this order with -x until one fails: the first is
 # fast and kills nearly everything; the slow tests run only for what survives it.
@@ -97,7 +108,8 @@ CHECKER_FILES = {"micrograd_nn/differences.py", "micrograd_nn/gradcheck.py",
 
 def stages_for(path: str) -> list[list[str]]:
     """The test stages a mutant of ``path`` runs, in order."""
-    return CHECKER_STAGES + TEST_STAGES if path in CHECKER_FILES else TEST_STAGES
+    return OWN_STAGES.get(path, []) + (CHECKER_STAGES + TEST_STAGES if path in CHECKER_FILES
+                                       else TEST_STAGES)
 
 
 # Mutants that compute exactly what the original does, by key, with why.
@@ -433,7 +445,7 @@ def worker(copy: Path) -> None:
 def baseline_failures(copy: Path) -> list[str]:
     """Tests already failing on the unmutated code: deselected, so they kill nothing."""
     broken: list[str] = []
-    for files in CHECKER_STAGES + TEST_STAGES:
+    for files in [s for own in OWN_STAGES.values() for s in own] + CHECKER_STAGES + TEST_STAGES:
         cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *files]
         env = dict(os.environ, PYTHONPATH=str(copy))
         out = subprocess.run(cmd, cwd=copy, env=env, capture_output=True, text=True).stdout
