@@ -6,7 +6,7 @@
   alone is pdb's stack trace) and ``graph v`` (a text tree, one line per neuron for
   models). ``PYTHONBREAKPOINT=micrograd_nn.debug.set_trace`` makes ``breakpoint()`` use it.
 * The same views as functions for any debugger's console: ``from micrograd_nn.debug import
-  why; why(v)``. Each returns a :class:`Text` (a str that displays as itself).
+  why; why(v)``. Each returns a :class:`Text`, which a console shows as its lines.
 * :func:`backward` is ``root.backward()`` that stops in the debugger (``breakpoint()``)
   *before* a chosen node's grad, or the first non-finite grad, is written, in a frame whose
   locals are the node, its inputs and the rule's numbers.
@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import pdb
 import sys
+from collections import UserString
 from collections.abc import Iterable
 from types import FrameType
 from typing import Any, Callable
@@ -36,13 +37,16 @@ _SITE_UNKNOWN = ("where {name} was made is not recorded: a node records its crea
                  "forward pass inside it, then ask again)")
 
 
-class Text(str):
-    """A view's text: a str whose repr is itself, so a debugger console shows it as lines."""
+class Text(UserString):
+    """A view's text, whose repr is the text itself: a debugger's console (VS Code's Debug
+    Console, hover and watch, PyCharm's, pdb's ``p``) and the REPL show it as its lines.
 
-    __slots__ = ()
+    It has str's methods, compares equal to the same str, and ``str(t)`` is the plain
+    string. It is not a ``str`` subclass: debugpy shows any str subclass longer than 128
+    characters as ``<Text, len() = N>``, whatever its repr."""
 
     def __repr__(self) -> str:
-        return str(self)
+        return self.data
 
 
 def _caller(frame: FrameType | None) -> FrameType:
@@ -380,7 +384,7 @@ class Pdb(pdb.Pdb):
             return
         try:
             values = [self._eval(p) for p in parts]
-            self.message(view(*values, frame=self.curframe))
+            self.message(str(view(*values, frame=self.curframe)))
         except Exception as err:
             self.error(f"{type(err).__name__}: {err}")
 

@@ -181,13 +181,16 @@ class GradcheckReport:
     def __bool__(self) -> bool:
         return self.ok
 
-    def _settings(self) -> str:
+    @property
+    def settings(self) -> str:
+        """The step and tolerances the check ran with, as its messages print them
+        (``eps=auto, atol=0.0, rtol=1e-06``)."""
         eps = "auto" if self.eps is None else repr(self.eps)
         return f"eps={eps}, atol={self.atol}, rtol={self.rtol}"
 
     def __str__(self) -> str:
         head = (f"gradcheck: {len(self.wrong)} of {len(self.checks)} gradients disagree, "
-                f"{len(self.unchecked)} cannot be checked here ({self._settings()})")
+                f"{len(self.unchecked)} cannot be checked here ({self.settings})")
         return "\n".join([head + ":"] + [f"  {c}" for c in self.checks])
 
 
@@ -327,13 +330,13 @@ def gradcheck(f: Callable[..., Value], inputs: Sequence[Value], eps: float | Non
     wrong, unchecked = report.wrong, report.unchecked
     if not wrong:
         lines = [f"gradcheck: {len(unchecked)} of {len(report.checks)} gradients cannot be "
-                 f"checked here ({report._settings()}); no rule is found wrong:"]
+                 f"checked here ({report.settings}); no rule is found wrong:"]
         lines += [f"  {c}" for c in unchecked]
         raise CannotCheckError("\n".join(lines), unchecked)
     if not raise_exception:
         return False
     lines = [f"gradcheck: {len(wrong)} of {len(report.checks)} gradients disagree "
-             f"({report._settings()}):"]
+             f"({report.settings}):"]
     lines += [f"  {c}" for c in wrong]
     lines += [f"  {c}" for c in unchecked]
     ops = op_mismatches(report.root, eps, atol, rtol)

@@ -32,6 +32,7 @@ from micrograd_nn import (
     MLP,
     SGD,
     Adam,
+    CannotCheckError,
     Constant,
     GradcheckError,
     Momentum,
@@ -41,6 +42,7 @@ from micrograd_nn import (
     fit,
     format_number,
     gradcheck,
+    gradcheck_report,
     node_names,
     predict,
     topological_order,
@@ -397,14 +399,20 @@ class Expression:
         from micrograd_nn.testing import check_ops  # on first use: the first view needs none
 
         lines: list[str] = []
-        ok = True
+        wrong = unchecked = False
         try:
             if self.leaves:
-                gradcheck(f, self.leaves)
-                lines.append(f"gradcheck: all {len(self.leaves)} gradients agree with "
-                             f"central differences (eps=1e-06, atol=1e-05, rtol=0.001)")
+                report = gradcheck_report(f, self.leaves)
+                if report.ok:
+                    lines.append(f"gradcheck: all {len(self.leaves)} gradients agree with "
+                                 f"their numerical derivatives ({report.settings})")
+                else:
+                    gradcheck(f, self.leaves)  # raises, in the engine's own words
         except GradcheckError as e:
-            ok = False
+            wrong = True
+            lines.append(str(e))
+        except CannotCheckError as e:  # no rule is wrong; some slope is below the noise
+            unchecked = True
             lines.append(str(e))
         finally:
             self.forward()
@@ -414,10 +422,14 @@ class Expression:
             lines.append(f"check_ops: every op node's rule agrees with its forward "
                          f"({len(self.ops)} nodes)")
         except GradcheckError as e:
-            ok = False
+            wrong = True
             lines.append(str(e))
-        verdict = "PASS" if ok else "FAIL"
-        return {"ok": ok, "verdict": verdict, "text": "\n".join([verdict, *lines])}
+        except CannotCheckError as e:
+            unchecked = True
+            lines.append(str(e))
+        verdict = "FAIL" if wrong else "CANNOT CHECK" if unchecked else "PASS"
+        return {"ok": verdict == "PASS", "verdict": verdict,
+                "text": "\n".join([verdict, *lines])}
 
 
 # ---------------------------------------------------------------------------------------

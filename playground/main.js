@@ -383,7 +383,8 @@ async function togglePlay() {
 async function check() {
   try {
     const verdict = await call("check");
-    showText("verdict", verdict.text, verdict.ok ? "pass" : "fail");
+    const look = {PASS: "pass", FAIL: "fail"}[verdict.verdict] || "unchecked";
+    showText("verdict", verdict.text, look);
     return verdict;
   } catch (error) {
     showText("error", error.message);

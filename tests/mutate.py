@@ -185,6 +185,31 @@ EQUIVALENT: dict[str, str] = {
     "higher.py _saturated: name: z -> x #3":
         "isinf(x) for isinf(z) in the last line: z is infinite there only after an "
         "overflow, which sets +inf, so abs(z) is z either way (a node's x is finite)",
+    # replay.py: these change only how the recompute is grouped (which loop, how many runs,
+    # a bound forward_at for the class's forward): the same function on the same numbers in
+    # the same order, so every node's data is the same (a speed matter, for the benchmark)
+    "replay.py _forward_of: comparison: cls.forward_at is Op.forward_at -> "
+    "cls.forward_at is not Op.forward_at":
+        "Op.forward_at calls the class's forward; only PowConst overrides it, and no MLP, "
+        "Layer or Neuron graph has one (activations: tanh, sigmoid, relu, linear)",
+    "replay.py _forward_of: invert gate: if cls.forward_at is Op.forward_at: -> "
+    "if not cls.forward_at is Op.forward_at:":
+        "as the comparison's entry: the bound forward_at gives what the class's forward gives",
+    "replay.py _forward_of: remove gate: if cls.forward_at is Op.forward_at: -> if False:":
+        "as the comparison's entry: the bound forward_at gives what the class's forward gives",
+    "replay.py _forward_of: remove gate: if not isinstance(node, Op): -> if False:":
+        "unreachable: the plan is made from op_nodes(), which lists only op nodes",
+    "replay.py _forward_plan: comparison: len(inputs) < 3 -> len(inputs) <= 3":
+        "no op of a replayable model has three inputs but Sum, which is kind 3 anyway",
+    "replay.py _forward_plan: constant: 3 -> 4 #2":
+        "len(inputs) < 4: as the <= 3 entry, no non-Sum op has three inputs",
+    "replay.py _forward_plan: drop sign: not isinstance(node, Sum) -> isinstance(node, Sum)":
+        "every node then takes the n-ary loop, f(*[t.data for t in terms]): the same call "
+        "with the same numbers (a Sum of one or two terms the one- or two-input loop)",
+    "replay.py _forward_plan: swap inputs: (kind, f) -> (f, kind)":
+        "a run per node instead of per (kind, forward): the same nodes in the same order",
+    "replay.py _forward_plan: swap inputs: (kind, f) -> (f, kind) #2":
+        "a run per node instead of per (kind, forward): the same nodes in the same order",
     "gradcheck.py _directional: swap inputs: (-1.0, 1.0) -> (1.0, -1.0)":
         "the same two signs, each drawn with probability 1/2: which sign a seed draws is "
         "not a result (the directions' magnitudes are held by a test)",

@@ -16,6 +16,7 @@ Skips the debugpy tests when debugpy is not installed, except under CI=true, whe
 
 from __future__ import annotations
 
+import ast
 import json
 import math
 import os
@@ -297,6 +298,28 @@ def test_a_value_in_debugpy_expands_to_data_grad_op_inputs_local_derivatives_con
     assert "AT START False True" in out, (out, err)
 
 
+def test_the_views_show_as_their_lines_in_vs_codes_debug_console_hover_and_watch(tmp_path):
+    """What the Debug Console shows is the ``result`` of an ``evaluate`` request: the whole
+    text of why(x, loss) and graph(loss), line for line, in every context VS Code asks in (a
+    str subclass of this length would show as ``<Text, len() = N>``)."""
+    session, stopped = run_debugpy(tmp_path, VALUE_SCRIPT, "STOP HERE")
+    try:
+        frame = session.top_frame(stopped["threadId"])["id"]
+        session.request("evaluate", expression="from micrograd_nn.debug import why, graph",
+                        frameId=frame, context="repl")
+        for expression in ("why(x, loss)", "graph(loss)"):
+            expected = session.request("evaluate", expression=f"str({expression})",
+                                       frameId=frame, context="repl")["result"]
+            assert len(ast.literal_eval(expected)) > 128  # the length pydevd abbreviates
+            for context in ("repl", "watch", "hover"):
+                shown = session.request("evaluate", expression=expression, frameId=frame,
+                                        context=context)["result"]
+                assert shown.splitlines() == ast.literal_eval(expected).splitlines(), context
+                assert len(shown.splitlines()) > 2
+    finally:
+        session.close()
+
+
 STOP_SCRIPT = """
     from micrograd_nn import Parameter, Value, debug
 
@@ -516,7 +539,7 @@ def test_why_is_the_chain_rule_with_numbers_and_names_nodes_by_their_variables()
     g = small_graph()
     x, y, loss = g["x"], g["y"], g["loss"]
     text = debug.why(x, loss)
-    assert isinstance(text, str) and repr(text) == str(text)  # a console shows the lines
+    assert repr(text) == str(text) == text  # a console shows the lines
     assert text.splitlines() == [
         f"why x.grad = {format_number(x.grad)}   (root: loss, given)",
         "x is used 2 times; its grad is the sum of ∂(use)/∂x × (use).grad, in the order "

@@ -330,6 +330,30 @@ def test_check_verdicts_pass_and_name_a_wrong_custom_op(browser: Browser) -> Non
     assert browser.text("verdict").startswith("FAIL")
 
 
+def test_check_says_cannot_check_where_a_slope_is_below_the_noise() -> None:
+    """A saturated tanh's slope (1e-17) cannot be told from 0 in double precision: Check
+    says so in gradcheck's words (not PASS, not FAIL, no exception), and a passing check
+    names the tolerances it really ran with."""
+    flat = app.Expression("from micrograd_nn import Value\nx = Value(20.0, 'x')\n"
+                          "(x * 1.0).tanh()\n").check()
+    assert (flat["ok"], flat["verdict"]) == (False, "CANNOT CHECK")
+    assert flat["text"].splitlines()[1].startswith(
+        "gradcheck: 1 of 1 gradients cannot be checked here (eps=auto, atol=0.0, rtol=1e-06)")
+    passing = app.Expression(app.PRESETS["Neuron σ(w1·x1 + w2·x2 + b) (seed 002)"]).check()
+    assert passing["text"].splitlines()[:2] == [
+        "PASS", "gradcheck: all 5 gradients agree with their numerical derivatives "
+        "(eps=auto, atol=0.0, rtol=1e-06)"]
+
+
+def test_cannot_check_shows_in_the_page(browser: Browser) -> None:
+    browser.call("run", "from micrograd_nn import Value\nx = Value(20.0, 'x')\n(x * 1.0).tanh()\n")
+    verdict = browser.call("check")
+    assert verdict["verdict"] == "CANNOT CHECK" and not verdict["ok"]
+    assert browser.text("verdict").startswith("CANNOT CHECK")
+    assert browser.driver.execute_script(
+        "return document.getElementById('verdict').className") == "unchecked"
+
+
 def test_errors_are_shown_as_the_engine_words_them(browser: Browser) -> None:
     source = "from micrograd_nn import Value\nValue(-1.0, 'a').log()\n"
     with pytest.raises(PageError) as raised:
