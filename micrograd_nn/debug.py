@@ -167,7 +167,10 @@ def why(v: Value, root: Value | None = None, *, frame: FrameType | None = None) 
         share = d * g if (g and d) else 0.0
         total += share
         note = ""
-        if not g:
+        if not g and _stopped:  # its own grad may still be on its way
+            note = (f"   ({name[c]}.grad is 0 so far: backward is stopped part-way, and may "
+                    "not have reached it)")
+        elif not g:
             note = f"   ({name[c]}.grad is 0: nothing passes back)"
         elif not d:
             note = "   (local derivative 0: nothing passes)"

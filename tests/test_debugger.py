@@ -653,6 +653,26 @@ def test_backward_stops_before_each_write_and_ends_bit_for_bit_as_backward(monke
         p.label: p.grad for p in expected_params}
 
 
+def test_why_at_a_stop_does_not_call_a_grad_still_on_its_way_nothing(monkeypatch):
+    """Stopped before w's first write, tanh has not yet passed mul#1 its grad: why says the
+    0 is so far, not that nothing passes back (which it says once backward is done)."""
+    x, w = Value(2.0, "x"), Value(3.0, "w")
+    loss = ((x * w).tanh() + x * w).named("loss")
+    shown: list[str] = []
+    monkeypatch.setattr(sys, "breakpointhook", lambda: shown.append(str(debug.why(w, loss))))
+    debug.backward(loss, stop_at=[w])
+    first = shown[0].splitlines()
+    assert first[3].endswith("   (mul#1.grad is 0 so far: backward is stopped part-way, and "
+                             "may not have reached it)")
+    assert first[-1].startswith("but w.grad is 0.0000: backward is stopped part-way")
+    assert "so far" not in shown[1]  # by the second stop mul#1 has its grad
+    v, u = Value(2.0, "v"), Value(3.0, "u")
+    dead = (v * u * 0.0).named("dead")
+    dead.backward()
+    assert debug.why(u, dead).splitlines()[2].endswith(
+        "[mul#1 = v * u]   (mul#1.grad is 0: nothing passes back)")
+
+
 def test_importing_micrograd_nn_imports_no_debugger():
     code = ("import sys, micrograd_nn; from micrograd_nn import Value; (Value(2.0) * 3).backward()"
             "; print(sorted(m for m in sys.modules if m.startswith(('pdb', 'bdb', 'pydevd', "
