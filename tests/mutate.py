@@ -210,6 +210,20 @@ EQUIVALENT: dict[str, str] = {
         "a run per node instead of per (kind, forward): the same nodes in the same order",
     "replay.py _forward_plan: swap inputs: (kind, f) -> (f, kind) #2":
         "a run per node instead of per (kind, forward): the same nodes in the same order",
+    "torch_compare.py _Graph.compare: remove gate: if node is self.root and (not node.inputs): "
+    "-> if False:":
+        "torch's backward() from a leaf root sets its .grad to 1.0 itself",
+    "torch_compare.py _Graph.compare: drop sign: not node.inputs -> node.inputs":
+        "an op-node root retains its grad (run_torch), which torch's backward() seeds with "
+        "1.0: the same 1.0",
+    "torch_compare.py _Graph._gradcheck: swap inputs: (plus, minus) -> (minus, plus)":
+        "both start as copies of the same list",
+    "torch_compare.py _Graph._gradcheck: swap inputs: (list(data), list(data)) -> "
+    "(list(data), list(data))": "two copies of the same list",
+    "torch_compare.py _Graph._gradcheck: remove gate: if ok: -> if False:":
+        "the loop after it applies torch.autograd.gradcheck's own test (|a - n| <= atol + "
+        "rtol |n|, the same central differences at x ± 1e-6): where torch passed, it "
+        "finds no input to blame",
     "gradcheck.py _directional: swap inputs: (-1.0, 1.0) -> (1.0, -1.0)":
         "the same two signs, each drawn with probability 1/2: which sign a seed draws is "
         "not a result (the directions' magnitudes are held by a test)",

@@ -577,3 +577,111 @@ def test_the_readme_sections_code_runs_and_prints_what_it_shows():
                  {"__name__": "__readme__"})
         if shown:
             assert out.getvalue() == shown
+
+
+# ---------------------------------------------------------------------------------------
+# The comparison's own verdicts, held where a mutant of torch_compare.py could hide
+
+
+def test_a_value_that_rounds_differently_in_torch_does_not_spread_down_the_graph():
+    """sum(0.1, 0.2, 0.3) is 0.6 here (exactly rounded) and 0.6000000000000001 in torch;
+    the ops after it are fed micrograd_nn's 0.6, so their values match bit for bit."""
+    a, b, c = Value(0.1, "a"), Value(0.2, "b"), Value(0.3, "c")
+    s = Value.sum([a, b, c]).named("s")
+    out = (s * 3.0).exp().named("out")
+    report = compare(out)
+    rows = {r.name: r for r in report.nodes}
+    assert (rows["s"].data, rows["s"].torch_data) == (0.6, 0.6000000000000001)
+    assert report.agrees  # one ulp is within the tolerance
+    after = [r for r in report.nodes if r.index > rows["s"].index]
+    assert after and all(r.torch_data == r.data for r in after)
+
+
+def test_without_a_reference_gradcheck_blames_the_input_whose_derivative_is_wrong():
+    """A custom op of three inputs with no torch reference: the first two derivatives are
+    right (one large, whose central difference carries rounding of about 1e-5, one 0, whose
+    difference is not exactly 0), the third is half what it should be; only the third is
+    blamed, with its analytic value and the central difference."""
+    def forward(a, b, c):
+        return 1e4 * a * a + (b - 0.1) ** 2 + c ** 3
+
+    op = custom_op("three_in", forward,
+                   lambda a, b, c: (2e4 * a, 2.0 * (b - 0.1), 1.5 * c * c))  # 3c^2 halved
+    xs = [Value(3.0, "a"), Value(0.1, "b"), Value(0.5, "c")]
+    report = compare(op(*xs))
+    wrong = [d for d in report.disagreements if d.kind == "gradcheck"]
+    assert len(wrong) == 1 and wrong[0].input_name == "c"
+    assert wrong[0].ours == 1.5 * 0.25
+    assert wrong[0].theirs == pytest.approx(3 * 0.25, abs=1e-4)  # rounding of 9e4 over 2e-6
+    right = custom_op("three_in_right", forward,
+                      lambda a, b, c: (2e4 * a, 2.0 * (b - 0.1), 3.0 * c * c))
+    assert compare(right(*[Value(v.data, v.label) for v in xs])).agrees
+
+
+def test_a_wrong_second_derivative_is_named_with_both_engines_numbers(monkeypatch):
+    right = mg.functions.Tanh.derivatives
+
+    def frozen(self, z, x):  # right as a number, half the second derivative as a graph
+        if isinstance(z, Value):
+            return (1.0 - z * z.data,)
+        return right(self, z, x)
+
+    monkeypatch.setattr(mg.functions.Tanh, "derivatives", frozen)
+    report = compare(lambda a, b: a.tanh() + a * b * 2.0, [0.6, 1.5], second_order=True)
+    ((d,),) = ([d for d in report.disagreements],)
+    t = math.tanh(0.6)
+    assert (d.kind, d.input_name) == ("second derivative", "d/dx1 d/dx1")
+    assert d.ours == pytest.approx(-t * (1 - t * t), rel=1e-12)  # half the truth
+    assert d.theirs == pytest.approx(-2 * t * (1 - t * t), rel=1e-12)
+    ours, theirs = report.second_order.ours, report.second_order.theirs
+    assert ours[0][1] == ours[1][0] == theirs[0][1] == theirs[1][0] == 2.0
+    assert ours[1][1] == theirs[1][1] == 0.0
+    assert theirs[0][0] == pytest.approx(d.theirs, rel=1e-15)
+
+
+def test_second_derivatives_of_a_linear_input_and_an_unused_one_are_zero_rows():
+    # d/da of 2a + b*b is the constant 2 (no graph in torch) and c is not used at all
+    report = compare(lambda a, b, c: a * 2.0 + b * b, [1.0, 3.0, 5.0], second_order=True)
+    assert report.agrees, str(report)
+    assert report.second_order.theirs == [[0.0, 0.0, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, 0.0]]
+    assert report.second_order.ours == report.second_order.theirs
+
+
+def test_compare_refuses_what_it_cannot_compare():
+    with pytest.raises(TypeError, match="compare needs a Value, or a function and its "
+                                        "inputs: compare\\(f, inputs\\); got 3.0"):
+        compare(3.0)
+    with pytest.raises(TypeError, match="compare needs a Value"):
+        compare(lambda a: a * 2.0)  # no inputs
+    with pytest.raises(TypeError, match="compare: f must return a Value, got float 2.0"):
+        compare(lambda a: 2.0, [1.0])
+    with pytest.raises(ValueError, match="rtol and atol must be >= 0, got -1.0, 0.0"):
+        compare(Value(1.0) * 2.0, rtol=-1.0, atol=0.0)
+    with pytest.raises(ValueError, match="rtol and atol must be >= 0, got 0.0, -1.0"):
+        compare(Value(1.0) * 2.0, rtol=0.0, atol=-1.0)
+    assert compare(Value(1.5) * 2.0, rtol=0.0, atol=0.0).agrees  # exactness may be asked
+
+
+def test_second_derivatives_of_a_root_over_the_inputs_given_or_else_every_leaf():
+    x, y = Value(0.5, "x"), Value(2.0, "y")
+    out = (x * x * y).named("out")
+    assert compare(out, [x], second_order=True).second_order.inputs == ["x"]
+    both = compare(out, second_order=True).second_order
+    assert both.inputs == ["x", "y"] and both.ours == [[4.0, 1.0], [1.0, 0.0]]
+
+
+def test_tiny_wrong_numbers_are_found_at_small_magnitudes():
+    """The tolerance scales with the numbers compared (atol 1e-13 + rtol 1e-10 times the
+    largest magnitude involved), not with 1: an error of 1e-11 in a forward whose value is
+    1e-3, or in a derivative whose contributions are 3e-4, is found, and so are the wrong
+    grads it leaves below it."""
+    ref = {"cube": lambda t: t ** 3}
+    off_value = custom_op("cube", lambda v: v ** 3 + 1e-11, lambda v: 3 * v * v)
+    x = Value(0.1, "x")
+    report = compare(off_value(x).named("c"), torch_ops=ref)
+    assert report.first.kind == "data" and report.first.name == "c"
+    off_slope = custom_op("cube", lambda v: v ** 3, lambda v: 3 * v * v + 1e-11)
+    x = Value(0.01, "x")
+    report = compare((off_slope(x).named("c") * 2.0).named("out"), torch_ops=ref)
+    assert (report.first.kind, report.first.name) == ("grad", "c")
+    assert {r.name for r in report.nodes if not r.grad_agrees} == {"x"}
