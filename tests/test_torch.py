@@ -685,3 +685,54 @@ def test_tiny_wrong_numbers_are_found_at_small_magnitudes():
     report = compare((off_slope(x).named("c") * 2.0).named("out"), torch_ops=ref)
     assert (report.first.kind, report.first.name) == ("grad", "c")
     assert {r.name for r in report.nodes if not r.grad_agrees} == {"x"}
+
+
+def test_a_grad_that_cancels_is_compared_at_the_size_of_what_was_added():
+    """x's grad is A/(2 sqrt x) - A * (0.5 / sqrt x) + 1e-20: 1e-20 here, but PyTorch
+    divides where micrograd_nn multiplies by 0.5 / sqrt x, and its -3.7e-9 is one ulp of
+    the 1.5e7 that were added and cancelled. Both agree at that size (the sum of the
+    contributions' magnitudes, each |local derivative × grad|), not at the size of the
+    result, nor of the last contribution alone (1e-20, from x * 1e-20)."""
+    x = Value(2.87, "x")
+    a = 1e8
+    tiny = (x * 1e-20).named("tiny")
+    out = ((tiny + x.sqrt() * a) - (x * (0.5 / math.sqrt(2.87))) * a).named("out")
+    report = compare(out)
+    (row,) = [r for r in report.nodes if r.name == "x"]
+    assert row.grad == 1e-20 and row.torch_grad == pytest.approx(-3.7e-9, rel=0.01)
+    assert report.agrees and all(r.grad_agrees for r in report.nodes), str(report)
+
+
+def test_gradcheck_takes_an_input_a_gate_passes_nothing_to_as_slope_zero():
+    """``None`` for an input (a gate passes nothing) is slope 0 there: right for the
+    selector a, so only b's wrong slope (3 for 2) is blamed."""
+    pick = custom_op("pick_twice", lambda a, b: 2.0 * b if a > 0 else 0.0,
+                     lambda a, b: (None, 3.0))
+    report = compare(pick(Value(1.5, "a"), Value(2.0, "b")))
+    assert [(d.kind, d.input_name, d.ours) for d in report.disagreements] == [
+        ("gradcheck", "b", 3.0)]
+    assert report.disagreements[0].theirs == pytest.approx(2.0, rel=1e-6)
+
+
+def test_a_wrong_division_rule_is_not_explained_as_x_over_x(monkeypatch):
+    from micrograd_nn.ops import Div
+
+    monkeypatch.setattr(Div, "derivatives", lambda self, z, x, y: (1.0 / y, z / y))  # sign
+    report = compare((Value(3.0, "p") / Value(4.0, "q")).named("r"))
+    (d,) = [d for d in report.disagreements if d.kind == "grad"]
+    assert (d.input_name, d.rule) == ("q", None) and d.ours == -d.theirs == 3.0 / 16.0
+
+
+def test_a_tiny_wrong_second_derivative_is_found(monkeypatch):
+    right = mg.functions.Tanh.derivatives
+
+    def frozen(self, z, x):
+        if isinstance(z, Value):
+            return (1.0 - z * z.data,)
+        return right(self, z, x)
+
+    monkeypatch.setattr(mg.functions.Tanh, "derivatives", frozen)
+    # tanh''(13.5) is about -1.5e-11: half of it is off by more than atol + rtol * 1.5e-11
+    report = compare(lambda a: a.tanh(), [13.5], second_order=True)
+    assert [d.kind for d in report.disagreements] == ["second derivative"]
+    assert abs(report.disagreements[0].theirs) < 1e-10
