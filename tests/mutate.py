@@ -531,6 +531,9 @@ def main() -> int:
                         help="with --sample, start at this mutant (another sample)")
     parser.add_argument("--sample", type=int, default=1,
                         help="run every N-th mutant only (deterministic; the score says so)")
+    parser.add_argument("--skip-equivalent", action="store_true",
+                        help="do not run the mutants EQUIVALENT lists (each argued there): "
+                        "they survive every stage, the slowest runs of all")
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -545,6 +548,8 @@ def main() -> int:
     if args.list:
         print("\n".join(m.key for m in todo))
         return 0
+    skipped = [m for m in todo if m.key in EQUIVALENT] if args.skip_equivalent else []
+    todo = [m for m in todo if m not in skipped]
     start = time.monotonic()
     if args.stages:
         os.environ["MUTATE_STAGES"] = args.stages  # the workers inherit it
@@ -574,12 +579,16 @@ def main() -> int:
     counted = len(todo) - len(equivalent)
     for m in equivalent:
         print(f"equivalent: {m.key}  ({EQUIVALENT[m.key]})")
+    for m in skipped:
+        print(f"equivalent, not run: {m.key}  ({EQUIVALENT[m.key]})")
     for m in survivors:
         print(f"SURVIVED: {m.key}")
     score = 100.0 * killed / counted if counted else 100.0
     if args.sample > 1:
         print(f"a sample: every {args.sample}th mutant from #{args.offset} "
               f"(--sample {args.sample} --offset {args.offset})")
+    if skipped:
+        print(f"{len(skipped)} equivalent mutants not run (--skip-equivalent)")
     print(f"{len(todo)} mutants, {len(equivalent)} equivalent, {killed} killed, "
           f"{len(survivors)} survived: score {killed}/{counted} = {score:.1f}% "
           f"({time.monotonic() - start:.0f} s)")
