@@ -26,7 +26,8 @@ from types import FrameType
 from typing import Any, Callable
 
 from micrograd_nn import AnomalyError, Constant, Parameter, Value, topological_order
-from micrograd_nn.text import equation, format_number, node_names
+from micrograd_nn.text import equation, node_names
+from micrograd_nn.text import format_number as _num
 from micrograd_nn.varnames import user_frames
 
 __all__ = ["set_trace", "Pdb", "why", "path", "inputs", "where", "graph", "backward",
@@ -38,12 +39,8 @@ _SITE_UNKNOWN = ("where {name} was made is not recorded: a node records its crea
 
 
 class Text(UserString):
-    """A view's text, whose repr is the text itself: a debugger's console (VS Code's Debug
-    Console, hover and watch, PyCharm's, pdb's ``p``) and the REPL show it as its lines.
-
-    It has str's methods, compares equal to the same str, and ``str(t)`` is the plain
-    string. It is not a ``str`` subclass: debugpy shows any str subclass longer than 128
-    characters as ``<Text, len() = N>``, whatever its repr."""
+    """A view's text, with str's methods and the text as its repr, so consoles show its lines
+    (not a str subclass: debugpy shows those as ``<Text, len() = N>`` past 128 characters)."""
 
     def __repr__(self) -> str:
         return self.data
@@ -59,8 +56,7 @@ def names(root: Value, frame: FrameType | None = None) -> dict[Value, str]:
     (:func:`micrograd_nn.text.node_names`): the label, else the variable holding it in the
     user's frames from ``frame`` (default: the caller's) outwards, else a constant's value,
     else its kind and number (``mul#2``, ``leaf#1``)."""
-    found: dict[Value, str] = node_names(root, frame=_caller(frame))
-    return found
+    return node_names(root, frame=_caller(frame))
 
 
 def _kind(v: Value) -> str:
@@ -69,9 +65,6 @@ def _kind(v: Value) -> str:
     if isinstance(v, Parameter):
         return "parameter"
     return "constant" if isinstance(v, Constant) else "leaf"
-
-
-_num = format_number
 
 
 def _equation(v: Value, name: dict[Value, str]) -> str:
@@ -167,11 +160,10 @@ def why(v: Value, root: Value | None = None, *, frame: FrameType | None = None) 
         share = d * g if (g and d) else 0.0
         total += share
         note = ""
-        if not g and _stopped:  # its own grad may still be on its way
+        if not g:  # at a stop, its own grad may still be on its way
             note = (f"   ({name[c]}.grad is 0 so far: backward is stopped part-way, and may "
-                    "not have reached it)")
-        elif not g:
-            note = f"   ({name[c]}.grad is 0: nothing passes back)"
+                    "not have reached it)" if _stopped else
+                    f"   ({name[c]}.grad is 0: nothing passes back)")
         elif not d:
             note = "   (local derivative 0: nothing passes)"
         lines.append(f"  + ∂{name[c]}/∂{name[v]} × {name[c]}.grad = {_num(d)} × {_num(g)} = "
