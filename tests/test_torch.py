@@ -618,15 +618,21 @@ def test_without_a_reference_gradcheck_blames_the_input_whose_derivative_is_wron
     assert compare(right(*[Value(v.data, v.label) for v in xs])).agrees
 
 
-def test_a_wrong_second_derivative_is_named_with_both_engines_numbers(monkeypatch):
+@pytest.fixture
+def frozen_tanh(monkeypatch):
+    """tanh's derivative right as a number, half the second derivative as a graph (one
+    factor of z frozen into a constant)."""
     right = mg.functions.Tanh.derivatives
 
-    def frozen(self, z, x):  # right as a number, half the second derivative as a graph
+    def frozen(self, z, x):
         if isinstance(z, Value):
             return (1.0 - z * z.data,)
         return right(self, z, x)
 
     monkeypatch.setattr(mg.functions.Tanh, "derivatives", frozen)
+
+
+def test_a_wrong_second_derivative_is_named_with_both_engines_numbers(frozen_tanh):
     report = compare(lambda a, b: a.tanh() + a * b * 2.0, [0.6, 1.5], second_order=True)
     ((d,),) = ([d for d in report.disagreements],)
     t = math.tanh(0.6)
@@ -723,15 +729,7 @@ def test_a_wrong_division_rule_is_not_explained_as_x_over_x(monkeypatch):
     assert (d.input_name, d.rule) == ("q", None) and d.ours == -d.theirs == 3.0 / 16.0
 
 
-def test_a_tiny_wrong_second_derivative_is_found(monkeypatch):
-    right = mg.functions.Tanh.derivatives
-
-    def frozen(self, z, x):
-        if isinstance(z, Value):
-            return (1.0 - z * z.data,)
-        return right(self, z, x)
-
-    monkeypatch.setattr(mg.functions.Tanh, "derivatives", frozen)
+def test_a_tiny_wrong_second_derivative_is_found(frozen_tanh):
     # tanh''(13.5) is about -1.5e-11: half of it is off by more than atol + rtol * 1.5e-11
     report = compare(lambda a: a.tanh(), [13.5], second_order=True)
     assert [d.kind for d in report.disagreements] == ["second derivative"]
