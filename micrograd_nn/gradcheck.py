@@ -188,6 +188,40 @@ class GradcheckReport:
         eps = "auto" if self.eps is None else repr(self.eps)
         return f"eps={eps}, atol={self.atol}, rtol={self.rtol}"
 
+    def outcome(self, raise_exception: bool = True) -> bool:
+        """What :func:`gradcheck` makes of this report: True when ok; a
+        :class:`CannotCheckError` when no gradient is wrong but some cannot be checked; for a
+        wrong one a :class:`GradcheckError` naming each input and, by :func:`check_ops` on
+        the same graph, each op whose rule disagrees (False instead without
+        ``raise_exception``)."""
+        __tracebackhide__ = True  # in pytest, the failure shows the caller's line, not this
+        if self.ok:
+            return True
+        wrong, unchecked = self.wrong, self.unchecked
+        if not wrong:
+            lines = [f"gradcheck: {len(unchecked)} of {len(self.checks)} gradients cannot be "
+                     f"checked here ({self.settings}); no rule is found wrong:"]
+            lines += [f"  {c}" for c in unchecked]
+            raise CannotCheckError("\n".join(lines), unchecked)
+        if not raise_exception:
+            return False
+        lines = [f"gradcheck: {len(wrong)} of {len(self.checks)} gradients disagree "
+                 f"({self.settings}):"]
+        lines += [f"  {c}" for c in wrong]
+        lines += [f"  {c}" for c in unchecked]
+        ops = op_mismatches(self.root, self.eps, self.atol, self.rtol)
+        wrong_ops = [m for m in ops if m.verdict == "wrong"]
+        if wrong_ops:
+            lines.append(f"the op{'s' if len(wrong_ops) > 1 else ''} whose rule disagrees "
+                         "with its forward (check_ops):")
+            lines += [f"  {m}" for m in wrong_ops]
+        else:
+            lines.append("check_ops finds every op's rule consistent with its forward: look "
+                         "at how f combines them (or a rule check_ops cannot see: a hand-made "
+                         "node)")
+        raise GradcheckError("\n".join(lines), [(c.index, c.label, c.analytic, c.numeric)
+                                                for c in wrong], wrong_ops)
+
     def __str__(self) -> str:
         head = (f"gradcheck: {len(self.wrong)} of {len(self.checks)} gradients disagree, "
                 f"{len(self.unchecked)} cannot be checked here ({self.settings})")
@@ -324,32 +358,7 @@ def gradcheck(f: Callable[..., Value], inputs: Sequence[Value], eps: float | Non
         if all(_directional(f, inputs, grads, rng, eps, atol, rtol).verdict in ("ok", "kink")
                for _ in range(directions)):
             return True
-    report = gradcheck_report(f, inputs, eps, atol, rtol)
-    if report.ok:
-        return True
-    wrong, unchecked = report.wrong, report.unchecked
-    if not wrong:
-        lines = [f"gradcheck: {len(unchecked)} of {len(report.checks)} gradients cannot be "
-                 f"checked here ({report.settings}); no rule is found wrong:"]
-        lines += [f"  {c}" for c in unchecked]
-        raise CannotCheckError("\n".join(lines), unchecked)
-    if not raise_exception:
-        return False
-    lines = [f"gradcheck: {len(wrong)} of {len(report.checks)} gradients disagree "
-             f"({report.settings}):"]
-    lines += [f"  {c}" for c in wrong]
-    lines += [f"  {c}" for c in unchecked]
-    ops = op_mismatches(report.root, eps, atol, rtol)
-    wrong_ops = [m for m in ops if m.verdict == "wrong"]
-    if wrong_ops:
-        lines.append(f"the op{'s' if len(wrong_ops) > 1 else ''} whose rule disagrees with "
-                     "its forward (check_ops):")
-        lines += [f"  {m}" for m in wrong_ops]
-    else:
-        lines.append("check_ops finds every op's rule consistent with its forward: look at "
-                     "how f combines them (or a rule check_ops cannot see: a hand-made node)")
-    raise GradcheckError("\n".join(lines),
-                         [(c.index, c.label, c.analytic, c.numeric) for c in wrong], wrong_ops)
+    return gradcheck_report(f, inputs, eps, atol, rtol).outcome(raise_exception)
 
 
 # ---------------------------------------------------------------------------------------

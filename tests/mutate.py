@@ -59,6 +59,7 @@ TARGETS = {
         "confirmed", "disputed"},
     "micrograd_nn/gradcheck.py": {
         "_judge_along", "_along", "numerical_grads", "_backward_of", "gradcheck_report",
+        "outcome",
         "_directional", "gradcheck", "_rule_probe", "_summed", "_value_derivative_sums",
         "_node_mismatches", "op_mismatches", "check_ops"},
     "micrograd_nn/higher.py": {
